@@ -48,7 +48,7 @@ export class Logger {
 
   log(level: Level, message: string, err?: unknown): void {
     if (ORDER[level] < ORDER[this.min]) return;
-    const detail = err === undefined ? '' : `: ${err instanceof Error ? `${err.name}: ${err.message}` : String(err)}`;
+    const detail = err === undefined ? '' : `: ${describe(err)}`;
     this.sink({ time: new Date().toISOString(), level, scope: this.scope, message: redact(message + detail) });
   }
 
@@ -69,3 +69,8 @@ export class Logger {
 export const consoleSink: Sink = (r) => {
   process.stderr.write(`${r.time} ${r.level.toUpperCase()} [${r.scope}] ${r.message}\n`);
 };
+
+function describe(err: unknown): string {
+  if (err instanceof Error) return `${err.name}: ${err.message}`;
+  return typeof err === 'string' ? err : 'a non-Error value was thrown';
+}
