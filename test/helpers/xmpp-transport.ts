@@ -1,0 +1,238 @@
+/**
+ * How the test helpers drive @xmpp/client 0.14 over a socket they choose, with TLS checked against the rig's CA:
+ *
+ * 1. Socket hook. A client picks a transport class from `client.transports` by the service URI and opens
+ *    `new Transport.prototype.Socket()`. We empty that list and put in one subclass of the TCP transport whose Socket
+ *    is a small wrapper: its connect() calls `createSocket({host, port})` (a direct TCP connect by default; a SOCKS5
+ *    or Tor connect in other helpers) and forwards the raw net.Socket's events. Only 'xmpp://host:port' services
+ *    are accepted, so there is no Direct TLS, no WebSocket and, since the URI is complete, no SRV/host-meta look-up.
+ * 2. STARTTLS with our options. The built-in STARTTLS handler only upgrades a plain net.Socket and passes no `ca`;
+ *    our wrapper is not a net.Socket, so it steps aside and the handler added here does the upgrade with
+ *    `tls.connect({ socket: raw, servername: domain, ca })`. The wrapper stops forwarding the raw socket first, so
+ *    cipher text never reaches the XML parser. The raw socket must be a real net.Socket (the `socks` package's is).
+ * 3. No credentials in clear text. Built-in SASL handlers come before ours in the chain; a server that offered SASL
+ *    before STARTTLS would reach them first. `requireTls()` is called by the helpers' credentials handlers and
+ *    refuses to authenticate (or register) on a stream that is not TLS.
+ * 4. Fast SCRAM-SHA-1. sasl-scram-sha-1 computes PBKDF2 with WebCrypto HMAC calls, one per iteration (~2 s for
+ *    4096). It skips that when the credentials carry `salt` + `saltedPassword` for the server's salt, so a subclass
+ *    computes them with crypto.pbkdf2Sync (~1 ms) just before the client-final message.
+ */
+import { pbkdf2Sync } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import { connect as netConnect, isIP, type Socket } from 'node:net';
+import { connect as tlsConnect, type TLSSocket } from 'node:tls';
+import { xml, type Client, type SaslMechanismClass, type SocketParameters, type XmppSocket } from '@xmpp/client';
+
+export class XmppTransportError extends Error {
+  override name = 'XmppTransportError';
+}
+
+/** Where the client wants to connect (from the service URI). */
+export interface SocketTarget {
+  host: string;
+  port: number;
+}
+
+/** Returns a CONNECTED net.Socket to the target, e.g. through a SOCKS5 proxy or Tor. */
+export type CreateSocket = (target: SocketTarget) => Promise<Socket>;
+
+export interface TransportOptions {
+  /** PEM text of the CA(s) that sign the server certificate (the rig's test CA). */
+  ca: string | Buffer;
+  /** Default: a direct TCP connect to an IP address (a host name is refused: no DNS look-ups in tests). */
+  createSocket?: CreateSocket;
+  /** Timeout of the socket connect and of the TLS handshake (default 10 s). */
+  timeoutMs?: number;
+}
+
+const NS_TLS = 'urn:ietf:params:xml:ns:xmpp-tls';
+
+/** A direct TCP connect to an IP literal, with Nagle off and a connect timeout. */
+export function directSocket(timeoutMs = 10_000): CreateSocket {
+  return ({ host, port }) =>
+    new Promise<Socket>((resolve, reject) => {
+      if (isIP(host) === 0) {
+        reject(new XmppTransportError(`refusing to resolve ${host}: pass an IP address (no DNS look-ups)`));
+        return;
+      }
+      const sock = netConnect({ host, port });
+      const fail = (err: Error): void => {
+        sock.destroy();
+        reject(err);
+      };
+      sock.setTimeout(timeoutMs, () => {
+        fail(new XmppTransportError(`TCP connect to ${host}:${port} timed out after ${timeoutMs} ms`));
+      });
+      sock.once('error', fail);
+      sock.once('connect', () => {
+        sock.setTimeout(0);
+        sock.removeListener('error', fail);
+        resolve(sock);
+      });
+    });
+}
+
+/** The plain (pre-TLS) socket a client sees: a raw net.Socket made by `createSocket`, events forwarded. */
+class HookedSocket extends EventEmitter implements XmppSocket {
+  readonly secure = false;
+  private raw: Socket | undefined;
+  private readonly forward = {
+    data: (chunk: Buffer): void => void this.emit('data', chunk),
+    close: (hadError: boolean): void => void this.emit('close', hadError),
+    error: (err: Error): void => void this.emit('error', err),
+  };
+
+  constructor(private readonly createSocket: CreateSocket) {
+    super();
+  }
+
+  connect(parameters: SocketParameters): void {
+    this.createSocket({ host: parameters.host, port: parameters.port ?? 5222 }).then(
+      (raw) => {
+        raw.setNoDelay(true);
+        this.raw = raw;
+        raw.on('data', this.forward.data);
+        raw.on('close', this.forward.close);
+        raw.on('error', this.forward.error);
+        this.emit('connect');
+      },
+      (err: unknown) => {
+        this.emit('error', err instanceof Error ? err : new XmppTransportError(String(err)));
+      },
+    );
+  }
+
+  write(data: string, callback: (err?: Error | null) => void): void {
+    if (this.raw === undefined) callback(new XmppTransportError('socket not connected'));
+    else this.raw.write(data, callback);
+  }
+
+  end(): void {
+    if (this.raw !== undefined) this.raw.end();
+    // Never connected (or handed over to TLS): nothing will close, so say so now that the caller listens.
+    else setImmediate(() => this.emit('close', false));
+  }
+
+  destroy(): void {
+    this.raw?.destroy();
+  }
+
+  /** Hands the raw socket over (to TLS) and stops forwarding its events. */
+  release(): Socket {
+    const raw = this.raw;
+    if (raw === undefined) throw new XmppTransportError('socket not connected');
+    raw.removeListener('data', this.forward.data);
+    raw.removeListener('close', this.forward.close);
+    raw.removeListener('error', this.forward.error);
+    this.raw = undefined;
+    return raw;
+  }
+}
+
+/** The TLS socket a client sees after STARTTLS (like @xmpp/tls's Socket, but with our TLS options). */
+class TlsUpgradedSocket extends EventEmitter implements XmppSocket {
+  readonly secure = true;
+  private readonly tls: TLSSocket;
+
+  constructor(raw: Socket, servername: string, ca: string | Buffer) {
+    super();
+    this.tls = tlsConnect({ socket: raw, servername, ca, minVersion: 'TLSv1.2' });
+    this.tls.on('data', (chunk: Buffer) => void this.emit('data', chunk));
+    this.tls.on('close', (hadError: boolean) => void this.emit('close', hadError));
+    this.tls.on('error', (err: Error) => void this.emit('error', err));
+    this.tls.once('secureConnect', () => void this.emit('connect'));
+  }
+
+  connect(): void {
+    throw new XmppTransportError('a TLS socket is made connected');
+  }
+
+  write(data: string, callback: (err?: Error | null) => void): void {
+    this.tls.write(data, callback);
+  }
+
+  end(): void {
+    this.tls.end();
+  }
+
+  destroy(): void {
+    this.tls.destroy();
+  }
+}
+
+/** Destroys the client's current socket, if it is one of ours: the last resort after a failed stop(). */
+export function destroySocket(socket: XmppSocket | null): void {
+  if (socket instanceof HookedSocket || socket instanceof TlsUpgradedSocket) socket.destroy();
+}
+
+async function handshake(socket: TlsUpgradedSocket, timeoutMs: number): Promise<void> {
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      socket.destroy();
+      reject(new XmppTransportError(`TLS handshake timed out after ${timeoutMs} ms`));
+    }, timeoutMs);
+    socket.once('connect', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    socket.once('error', (err: Error) => {
+      clearTimeout(timer);
+      socket.destroy();
+      reject(err);
+    });
+  });
+}
+
+/** Installs the socket hook and our STARTTLS on a fresh (not started) client. */
+export function useTransport(client: Client, opts: TransportOptions): void {
+  const timeoutMs = opts.timeoutMs ?? 10_000;
+  const createSocket = opts.createSocket ?? directSocket(timeoutMs);
+  const tcp = client.transports.find((T) => T.prototype.socketParameters('xmpp://127.0.0.1:1') !== undefined);
+  if (tcp === undefined) throw new XmppTransportError('@xmpp/client has no TCP transport');
+  class HookedTcp extends tcp {}
+  HookedTcp.prototype.Socket = class extends HookedSocket {
+    constructor() {
+      super(createSocket);
+    }
+  };
+  client.transports.splice(0, client.transports.length, HookedTcp);
+
+  client.streamFeatures.use('starttls', NS_TLS, async ({ entity }, next) => {
+    const plain = entity.socket;
+    if (!(plain instanceof HookedSocket)) return next();
+    const answer = await entity.sendReceive(xml('starttls', { xmlns: NS_TLS }));
+    if (!answer.is('proceed', NS_TLS)) throw new XmppTransportError('the server refused STARTTLS');
+    const secure = new TlsUpgradedSocket(plain.release(), entity.options.domain, opts.ca);
+    secure.on('error', () => undefined); // no unhandled 'error' between the handshake and _attachSocket
+    await handshake(secure, timeoutMs);
+    entity._attachSocket(secure);
+    await entity.restart();
+    return undefined;
+  });
+  useFastScram(client);
+}
+
+/** Throws unless the client's stream is TLS: call it before sending credentials or registration data. */
+export function requireTls(client: Client): void {
+  if (!client.isSecure()) throw new XmppTransportError('refusing to send credentials on a stream without TLS');
+}
+
+/** Replaces SCRAM-SHA-1 by a subclass that feeds it a PBKDF2 result computed with Node's crypto (see 4. above). */
+export function useFastScram(client: Client): void {
+  const entry = client.saslFactory._mechs.find((m) => m.name === 'SCRAM-SHA-1');
+  if (entry === undefined) return;
+  const Base: SaslMechanismClass = entry.mech;
+  entry.mech = class FastScramSha1 extends Base {
+    override response(credentials: Record<string, unknown>): string | Promise<string> {
+      const stage: unknown = Reflect.get(this, '_stage');
+      const salt: unknown = Reflect.get(this, '_salt');
+      const iterations: unknown = Reflect.get(this, '_iterationCount');
+      const password = credentials.password;
+      if (stage === 'challenge' && salt instanceof Uint8Array && typeof iterations === 'number' && typeof password === 'string') {
+        const saltedPassword = new Uint8Array(pbkdf2Sync(password, salt, iterations, 20, 'sha1'));
+        return super.response({ ...credentials, salt, saltedPassword });
+      }
+      return super.response(credentials);
+    }
+  };
+}
