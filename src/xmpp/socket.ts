@@ -1,10 +1,13 @@
 /**
- * How the test helpers drive @xmpp/client 0.14 over a socket they choose, with TLS checked against the rig's CA:
+ * How Cove drives @xmpp/client 0.14 over a socket the privacy mode's Transport opens, with TLS checked against the
+ * CA it is given (the system's by default), and with reconnects that back off. Written here because xmpp.js opens
+ * its own sockets (a DNS leak in proxy modes) and has no hook for TLS options:
  *
  * 1. Socket hook. A client picks a transport class from `client.transports` by the service URI and opens
  *    `new Transport.prototype.Socket()`. We empty that list and put in one subclass of the TCP transport whose Socket
- *    is a small wrapper: its connect() calls `createSocket({host, port})` (a direct TCP connect by default; a SOCKS5
- *    or Tor connect in other helpers) and forwards the raw net.Socket's events. Only 'xmpp://host:port' services
+ *    is a small wrapper: its connect() calls `createSocket({host, port})` (the current Transport's connect: direct,
+ *    SOCKS5, VPN or Tor) and forwards the raw net.Socket's events; a failed connect is an 'error' then a 'close', as
+ *    with a net.Socket, so that the client goes to 'disconnect' and its reconnect is scheduled again. Only 'xmpp://host:port' services
  *    are accepted, so there is no Direct TLS, no WebSocket and, since the URI is complete, no SRV/host-meta look-up.
  * 2. STARTTLS with our options. The built-in STARTTLS handler only upgrades a plain net.Socket and passes no `ca`;
  *    our wrapper is not a net.Socket, so it steps aside and the handler added here does the upgrade with
@@ -19,12 +22,16 @@
  */
 import { pbkdf2Sync } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import { connect as netConnect, isIP, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { connect as tlsConnect, type TLSSocket } from 'node:tls';
+import { CoveError } from '../api/result';
 import { xml, type Client, type SaslMechanismClass, type SocketParameters, type XmppSocket } from '@xmpp/client';
 
-export class XmppTransportError extends Error {
+export class XmppTransportError extends CoveError {
   override name = 'XmppTransportError';
+  constructor(message: string, options?: ErrorOptions) {
+    super('xmpp-transport', message, options);
+  }
 }
 
 /** Where the client wants to connect (from the service URI). */
@@ -37,40 +44,15 @@ export interface SocketTarget {
 export type CreateSocket = (target: SocketTarget) => Promise<Socket>;
 
 export interface TransportOptions {
-  /** PEM text of the CA(s) that sign the server certificate (the rig's test CA). */
-  ca: string | Buffer;
-  /** Default: a direct TCP connect to an IP address (a host name is refused: no DNS look-ups in tests). */
-  createSocket?: CreateSocket;
+  /** PEM text of the CA(s) that sign the server certificate; default: the system's trusted CAs. */
+  ca?: string | Buffer;
+  /** Opens the connection: the privacy mode's Transport. */
+  createSocket: CreateSocket;
   /** Timeout of the socket connect and of the TLS handshake (default 10 s). */
   timeoutMs?: number;
 }
 
 const NS_TLS = 'urn:ietf:params:xml:ns:xmpp-tls';
-
-/** A direct TCP connect to an IP literal, with Nagle off and a connect timeout. */
-export function directSocket(timeoutMs = 10_000): CreateSocket {
-  return ({ host, port }) =>
-    new Promise<Socket>((resolve, reject) => {
-      if (isIP(host) === 0) {
-        reject(new XmppTransportError(`refusing to resolve ${host}: pass an IP address (no DNS look-ups)`));
-        return;
-      }
-      const sock = netConnect({ host, port });
-      const fail = (err: Error): void => {
-        sock.destroy();
-        reject(err);
-      };
-      sock.setTimeout(timeoutMs, () => {
-        fail(new XmppTransportError(`TCP connect to ${host}:${port} timed out after ${timeoutMs} ms`));
-      });
-      sock.once('error', fail);
-      sock.once('connect', () => {
-        sock.setTimeout(0);
-        sock.removeListener('error', fail);
-        resolve(sock);
-      });
-    });
-}
 
 /** The plain (pre-TLS) socket a client sees: a raw net.Socket made by `createSocket`, events forwarded. */
 class HookedSocket extends EventEmitter implements XmppSocket {
@@ -97,7 +79,8 @@ class HookedSocket extends EventEmitter implements XmppSocket {
         this.emit('connect');
       },
       (err: unknown) => {
-        this.emit('error', err instanceof Error ? err : new XmppTransportError(String(err)));
+        this.emit('error', err instanceof Error ? err : new XmppTransportError('the connection could not be opened'));
+        this.emit('close', true);
       },
     );
   }
@@ -134,9 +117,9 @@ class TlsUpgradedSocket extends EventEmitter implements XmppSocket {
   readonly secure = true;
   private readonly tls: TLSSocket;
 
-  constructor(raw: Socket, servername: string, ca: string | Buffer) {
+  constructor(raw: Socket, servername: string, ca: string | Buffer | undefined) {
     super();
-    this.tls = tlsConnect({ socket: raw, servername, ca, minVersion: 'TLSv1.2' });
+    this.tls = tlsConnect({ socket: raw, servername, minVersion: 'TLSv1.2', ...(ca === undefined ? {} : { ca }) });
     this.tls.on('data', (chunk: Buffer) => void this.emit('data', chunk));
     this.tls.on('close', (hadError: boolean) => void this.emit('close', hadError));
     this.tls.on('error', (err: Error) => void this.emit('error', err));
@@ -169,7 +152,7 @@ async function handshake(socket: TlsUpgradedSocket, timeoutMs: number): Promise<
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => {
       socket.destroy();
-      reject(new XmppTransportError(`TLS handshake timed out after ${timeoutMs} ms`));
+      reject(new XmppTransportError(`The TLS handshake did not finish within ${Math.round(timeoutMs / 1000)} s.`));
     }, timeoutMs);
     socket.once('connect', () => {
       clearTimeout(timer);
@@ -186,7 +169,7 @@ async function handshake(socket: TlsUpgradedSocket, timeoutMs: number): Promise<
 /** Installs the socket hook and our STARTTLS on a fresh (not started) client. */
 export function useTransport(client: Client, opts: TransportOptions): void {
   const timeoutMs = opts.timeoutMs ?? 10_000;
-  const createSocket = opts.createSocket ?? directSocket(timeoutMs);
+  const createSocket = opts.createSocket;
   const tcp = client.transports.find((T) => T.prototype.socketParameters('xmpp://127.0.0.1:1') !== undefined);
   if (tcp === undefined) throw new XmppTransportError('@xmpp/client has no TCP transport');
   class HookedTcp extends tcp {}
@@ -201,7 +184,7 @@ export function useTransport(client: Client, opts: TransportOptions): void {
     const plain = entity.socket;
     if (!(plain instanceof HookedSocket)) return next();
     const answer = await entity.sendReceive(xml('starttls', { xmlns: NS_TLS }));
-    if (!answer.is('proceed', NS_TLS)) throw new XmppTransportError('the server refused STARTTLS');
+    if (!answer.is('proceed', NS_TLS)) throw new XmppTransportError('The server refused to encrypt the connection (STARTTLS).');
     const secure = new TlsUpgradedSocket(plain.release(), entity.options.domain, opts.ca);
     secure.on('error', () => undefined); // no unhandled 'error' between the handshake and _attachSocket
     await handshake(secure, timeoutMs);
@@ -214,7 +197,7 @@ export function useTransport(client: Client, opts: TransportOptions): void {
 
 /** Throws unless the client's stream is TLS: call it before sending credentials or registration data. */
 export function requireTls(client: Client): void {
-  if (!client.isSecure()) throw new XmppTransportError('refusing to send credentials on a stream without TLS');
+  if (!client.isSecure()) throw new XmppTransportError('Cove will not send a password on a connection that is not encrypted.');
 }
 
 /** Replaces SCRAM-SHA-1 by a subclass that feeds it a PBKDF2 result computed with Node's crypto (see 4. above). */
@@ -235,4 +218,21 @@ export function useFastScram(client: Client): void {
       return super.response(credentials);
     }
   };
+}
+
+/**
+ * Reconnects that back off: @xmpp/reconnect retries after a fixed delay, once per 'disconnect'. This doubles the
+ * delay after each disconnect (1 s, 2 s, 4 s … capped at `maxMs`) and goes back to `minMs` once the client is online
+ * again, by a new session ('online') or by XEP-0198 resumption (which sets the status without an 'online' event).
+ */
+export function useBackoff(client: Client, minMs = 1000, maxMs = 30_000): void {
+  client.reconnect.delay = minMs;
+  const reset = (): void => {
+    client.reconnect.delay = minMs;
+  };
+  client.on('disconnect', () => {
+    client.reconnect.delay = Math.min(maxMs, client.reconnect.delay * 2);
+  });
+  client.on('online', reset);
+  client.streamManagement.on('resumed', reset);
 }

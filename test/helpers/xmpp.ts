@@ -1,7 +1,7 @@
 /**
  * XMPP test helpers over real connections: XEP-0077 in-band registration, an online client, waits for stanzas.
- * Every connection goes through test/helpers/xmpp-transport.ts: a socket of our choosing (direct TCP to an IP by
- * default, or `createSocket` for SOCKS5/Tor), Nagle off, STARTTLS checked against the given CA, no DNS/SRV/host-meta
+ * Every connection goes through the core's src/xmpp/socket.ts: a socket of our choosing (the core's direct TCP to an
+ * IP by default, or `createSocket` for SOCKS5/Tor), Nagle off, STARTTLS checked against the given CA, no DNS/SRV/host-meta
  * look-up, no credentials without TLS, and a fast SCRAM-SHA-1.
  *
  * Registration is done on the client's own stream rather than a hand-written one: @xmpp/client calls a
@@ -11,9 +11,18 @@
  */
 import { isIP } from 'node:net';
 import { client as xmppClient, xml, type Client, type CredentialsHandler, type Element } from '@xmpp/client';
-import { destroySocket, requireTls, useTransport, type CreateSocket } from './xmpp-transport';
+import { openTcp } from '../../src/net/direct';
+import { destroySocket, requireTls, useBackoff, useTransport, type CreateSocket } from '../../src/xmpp/socket';
 
-export type { CreateSocket, SocketTarget } from './xmpp-transport';
+export type { CreateSocket, SocketTarget } from '../../src/xmpp/socket';
+
+/** A direct TCP connect to an IP literal only: the tests make no DNS look-up. */
+function directToIp(timeoutMs: number): CreateSocket {
+  return async ({ host, port }) => {
+    if (isIP(host) === 0) throw new XmppHelperError(`refusing to resolve ${host}: pass an IP address (no DNS look-ups)`);
+    return openTcp(host, port, { timeoutMs });
+  };
+}
 
 export class XmppHelperError extends Error {
   override name = 'XmppHelperError';
@@ -119,8 +128,9 @@ function makeClient(opts: AccountOptions & { resource?: string; reconnect?: bool
   const errors: Error[] = [];
   emittedErrors.set(client, errors);
   client.on('error', (err) => errors.push(err));
-  if (opts.reconnect !== true) client.reconnect.stop();
-  useTransport(client, { ca: opts.ca, ...(opts.createSocket === undefined ? {} : { createSocket: opts.createSocket }) });
+  if (opts.reconnect === true) useBackoff(client);
+  else client.reconnect.stop();
+  useTransport(client, { ca: opts.ca, createSocket: opts.createSocket ?? directToIp(opts.timeoutMs ?? 10_000) });
   return client;
 }
 
