@@ -148,13 +148,13 @@ describe('the tor Cove owns', () => {
     const states: { at: number; state: TorState }[] = [];
     tor.events.on('state', (s) => states.push({ at: Date.now(), state: s }));
     // Back by a new session ('online') or by resuming the old one (XEP-0198: no 'online' event then).
-    let resumed = false;
+    const back = { resumed: false };
     const backOnline = new Promise<number>((resolve) => {
       client.once('online', () => {
         resolve(Date.now());
       });
       client.streamManagement.once('resumed', () => {
-        resumed = true;
+        back.resumed = true;
         resolve(Date.now());
       });
     });
@@ -170,7 +170,7 @@ describe('the tor Cove owns', () => {
     expect(tor.pid).not.toBe(pid);
     const onlineAt = await backOnline;
     const readyAt = states.find((s) => s.state.kind === 'ready')?.at ?? Number.NaN;
-    console.log(`tor killed → down in ${String(down.at - killedAt)} ms, ready again in ${String(readyAt - killedAt)} ms; client back (${resumed ? 'stream resumed' : 'new session'}) ${String(onlineAt - killedAt)} ms after the kill`);
+    console.log(`tor killed → down in ${String(down.at - killedAt)} ms, ready again in ${String(readyAt - killedAt)} ms; client back (${back.resumed ? 'stream resumed' : 'new session'}) ${String(onlineAt - killedAt)} ms after the kill`);
     expect(client.status).toBe('online');
   });
 });
