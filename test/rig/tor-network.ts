@@ -154,7 +154,7 @@ function nodeLines(dataDir: string, name: string): string[] {
   return [
     `DataDirectory ${dataDir}`,
     // tor wants 1–19 letters and digits; the name is also a directory name, so it may hold more.
-    `Nickname ${name.replace(/[^A-Za-z0-9]/g, "").slice(0, 19) || "node"}`,
+    `Nickname ${name.replace(/[^A-Za-z0-9]/g, '').slice(0, 19) || 'node'}`,
     `Log notice file ${join(dataDir, 'notice.log')}`,
     'SafeLogging 0',
     'RunAsDaemon 0',
