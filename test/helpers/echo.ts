@@ -6,14 +6,17 @@ export interface EchoServer {
   host: string;
   port: number;
   /** Connections accepted so far. */
-  accepted: number;
+  readonly accepted: number;
+  /** The remote address of each connection accepted, in order. */
+  readonly peers: readonly string[];
   close(): Promise<void>;
 }
 
 export async function startEcho(host = '127.0.0.1'): Promise<EchoServer> {
   const port = await freePort(host);
+  const peers: string[] = [];
   const server: Server = createServer((sock) => {
-    echo.accepted += 1;
+    peers.push(sock.remoteAddress ?? '?');
     sock.on('error', () => undefined);
     sock.pipe(sock);
   });
@@ -24,7 +27,10 @@ export async function startEcho(host = '127.0.0.1'): Promise<EchoServer> {
   const echo: EchoServer = {
     host,
     port,
-    accepted: 0,
+    get accepted() {
+      return peers.length;
+    },
+    peers,
     close: () =>
       new Promise((resolve) => {
         server.close(() => {

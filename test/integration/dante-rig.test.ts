@@ -3,39 +3,16 @@
 // stopped proxy refuses connections, the no-auth variant works, and stop() leaves no dante process behind.
 import { execFile, execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer, type Server, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { join } from 'node:path';
 import { SocksClient } from 'socks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { roundTrip, startEcho, type EchoServer } from '../helpers/echo';
 import { startDante, type Dante } from '../rig/dante';
 import { trackFailures } from '../rig/lifecycle';
-import { freePort } from '../rig/util';
 
 const NET_TIMEOUT_MS = 5000;
 const state = trackFailures();
-
-interface EchoServer {
-  host: string;
-  port: number;
-  /** Remote addresses of every connection accepted so far. */
-  accepted: string[];
-  close(): Promise<void>;
-}
-
-async function startEcho(host: string): Promise<EchoServer> {
-  const port = await freePort(host);
-  const accepted: string[] = [];
-  const server: Server = createServer((sock) => {
-    accepted.push(sock.remoteAddress ?? '?');
-    sock.on('error', () => undefined);
-    sock.pipe(sock);
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen({ host, port, exclusive: true }, resolve);
-  });
-  return { host, port, accepted, close: () => new Promise((resolve) => server.close(() => { resolve(); })) };
-}
 
 async function viaSocks(proxy: Dante, host: string, port: number, creds?: { userId: string; password: string }): Promise<Socket> {
   const { socket } = await SocksClient.createConnection({
@@ -45,27 +22,6 @@ async function viaSocks(proxy: Dante, host: string, port: number, creds?: { user
     timeout: NET_TIMEOUT_MS,
   });
   return socket;
-}
-
-async function echo(sock: Socket, text: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    let got = '';
-    const timer = setTimeout(() => {
-      reject(new Error(`no echo of ${text} within ${NET_TIMEOUT_MS} ms (got ${JSON.stringify(got)})`));
-    }, NET_TIMEOUT_MS);
-    sock.on('data', (d: Buffer) => {
-      got += d.toString('utf8');
-      if (got.length >= text.length) {
-        clearTimeout(timer);
-        resolve(got);
-      }
-    });
-    sock.once('error', (err) => {
-      clearTimeout(timer);
-      reject(err);
-    });
-    sock.write(text);
-  });
 }
 
 const credsOf = (d: Dante) => ({ userId: d.username, password: d.password });
@@ -94,15 +50,15 @@ afterAll(async () => {
 describe('dante rig with username/password', () => {
   it('connects by name: the proxy resolves a.test from its own hosts file, data echoes, the log names it', async () => {
     const mark = dante.logMark();
-    const before = echoServer.accepted.length;
+    const before = echoServer.peers.length;
     const sock = await viaSocks(dante, 'a.test', echoServer.port, credsOf(dante));
     try {
-      expect(await echo(sock, 'hello through dante')).toBe('hello through dante');
+      expect(await roundTrip(sock, 'hello through dante')).toBe('hello through dante');
     } finally {
       sock.destroy();
     }
     // The echo server saw dante (bound to 127.0.0.1), not the client.
-    expect(echoServer.accepted.slice(before)).toEqual(['127.0.0.1']);
+    expect(echoServer.peers.slice(before)).toEqual(['127.0.0.1']);
     const conns = dante.connections(mark);
     expect(conns).toHaveLength(1);
     expect(conns[0]).toMatchObject({
@@ -153,7 +109,7 @@ describe('dante rig with username/password', () => {
 
   it('refuses a wrong password with a clear error, and connects nothing', async () => {
     const mark = dante.logMark();
-    const before = echoServer.accepted.length;
+    const before = echoServer.peers.length;
     await expect(viaSocks(dante, 'a.test', echoServer.port, { userId: dante.username, password: 'not-the-password' })).rejects.toThrow(
       /Socks5 Authentication failed/,
     );
@@ -161,28 +117,28 @@ describe('dante rig with username/password', () => {
     expect(failures[0]).toMatchObject({ user: dante.username });
     expect(failures[0]?.reason).toMatch(/password authentication failed/);
     expect(dante.connections(mark)).toEqual([]);
-    expect(echoServer.accepted.length).toBe(before);
+    expect(echoServer.peers.length).toBe(before);
   });
 
   it('refuses connections while stopped (ECONNREFUSED, nothing reaches the echo server), and works again after start()', async () => {
     const port = dante.port;
     await dante.stop();
     expect(dante.running).toBe(false);
-    const before = echoServer.accepted.length;
+    const before = echoServer.peers.length;
     const err = await viaSocks(dante, 'a.test', echoServer.port, credsOf(dante)).then(
       () => undefined,
       (e: unknown) => e,
     );
     expect(err).toBeInstanceOf(Error);
     expect((err as Error).message).toMatch(/ECONNREFUSED/);
-    expect(echoServer.accepted.length).toBe(before);
+    expect(echoServer.peers.length).toBe(before);
 
     await dante.start();
     console.log(`[dante-rig] danted restarted in ${dante.startedInMs} ms`);
     expect(dante.port).toBe(port);
     const sock = await viaSocks(dante, 'a.test', echoServer.port, credsOf(dante));
     try {
-      expect(await echo(sock, 'again')).toBe('again');
+      expect(await roundTrip(sock, 'again')).toBe('again');
     } finally {
       sock.destroy();
     }
@@ -216,7 +172,7 @@ describe('dante rig without authentication', () => {
       console.log(`[dante-rig] danted (no auth) up in ${open.startedInMs} ms`);
       const sock = await viaSocks(open, 'a.test', echoServer.port);
       try {
-        expect(await echo(sock, 'no auth')).toBe('no auth');
+        expect(await roundTrip(sock, 'no auth')).toBe('no auth');
       } finally {
         sock.destroy();
       }

@@ -4,63 +4,18 @@
 // `clientTorrcLines()`, and stop() leaves no tor process of the rig behind. Timings go to
 // test-results/tor-network-timings.json.
 import { readdirSync, readFileSync, mkdirSync, writeFileSync } from 'node:fs';
-import { createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { trackFailures } from '../rig/lifecycle';
 import { TorControlMini } from '../rig/tor-control-mini';
-import { clientTorrcLines, socksConnect, startTorNetwork, type HostPort, type TorNetwork } from '../rig/tor-network';
-import { finishRunDir, freePort } from '../rig/util';
+import { roundTrip, startEcho, type EchoServer } from '../helpers/echo';
+import { clientTorrcLines, socksConnect, startTorNetwork, type TorNetwork } from '../rig/tor-network';
+import { finishRunDir } from '../rig/util';
 
 const NET_TIMEOUT_MS = 30_000;
 const state = trackFailures();
 const timings: Record<string, number> = {};
 
-interface EchoServer extends HostPort {
-  accepted: number;
-  close(): Promise<void>;
-}
-
-async function startEcho(host: string): Promise<EchoServer> {
-  const port = await freePort(host);
-  const server: Server = createServer((sock) => {
-    echo.accepted += 1;
-    sock.on('error', () => undefined);
-    sock.pipe(sock);
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen({ host, port, exclusive: true }, resolve);
-  });
-  const echo: EchoServer = {
-    host,
-    port,
-    accepted: 0,
-    close: () => new Promise((resolve) => server.close(() => { resolve(); })),
-  };
-  return echo;
-}
-
-async function roundTrip(sock: Socket, text: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    let got = '';
-    const timer = setTimeout(() => {
-      reject(new Error(`no echo of ${text} within ${NET_TIMEOUT_MS} ms (got ${JSON.stringify(got)})`));
-    }, NET_TIMEOUT_MS);
-    sock.on('data', (d: Buffer) => {
-      got += d.toString('utf8');
-      if (got.length >= text.length) {
-        clearTimeout(timer);
-        resolve(got);
-      }
-    });
-    sock.once('error', (err) => {
-      clearTimeout(timer);
-      reject(err);
-    });
-    sock.write(text);
-  });
-}
 
 /** Pids of live processes whose command line mentions `needle` (the run dir: every torrc of the rig is in it). */
 function processesMentioning(needle: string): number[] {

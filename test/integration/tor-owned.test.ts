@@ -38,6 +38,21 @@ function newTor(extra: Partial<ConstructorParameters<typeof OwnedTor>[0]> = {}):
   return tor;
 }
 
+/** alice, online at a.test through its .onion, over `transport`. */
+async function aliceOverOnion(transport: TorTransport, reconnect: boolean): Promise<Client> {
+  return connectClient({
+    host: onion.onion,
+    port: onion.port,
+    domain: 'a.test',
+    ca: pair.caPem,
+    username: 'alice',
+    password: 'pw-alice',
+    timeoutMs: 60_000,
+    reconnect,
+    createSocket: () => transport.connect({ host: onion.onion, port: onion.port }, { isolationKey: 'alice', timeoutMs: 60_000 }),
+  });
+}
+
 const alive = (pid: number): boolean => existsSync(`/proc/${String(pid)}`);
 
 beforeAll(async () => {
@@ -87,16 +102,7 @@ describe('the tor Cove owns', () => {
     viaExit.destroy();
 
     await net.waitForOnion(onion.onion, onion.port, 90_000);
-    const client = await connectClient({
-      host: onion.onion,
-      port: onion.port,
-      domain: 'a.test',
-      ca: pair.caPem,
-      username: 'alice',
-      password: 'pw-alice',
-      timeoutMs: 60_000,
-      createSocket: () => transport.connect({ host: onion.onion, port: onion.port }, { isolationKey: 'alice', timeoutMs: 60_000 }),
-    });
+    const client = await aliceOverOnion(transport, false);
     expect(client.jid?.bare().toString()).toBe('alice@a.test');
     await stopClient(client);
     await tor.stop();
@@ -133,17 +139,7 @@ describe('the tor Cove owns', () => {
     await tor.start();
     await net.waitForOnion(onion.onion, onion.port, 90_000);
     const transport = new TorTransport(tor);
-    const client = await connectClient({
-      host: onion.onion,
-      port: onion.port,
-      domain: 'a.test',
-      ca: pair.caPem,
-      username: 'alice',
-      password: 'pw-alice',
-      timeoutMs: 60_000,
-      reconnect: true,
-      createSocket: () => transport.connect({ host: onion.onion, port: onion.port }, { isolationKey: 'alice', timeoutMs: 60_000 }),
-    });
+    const client = await aliceOverOnion(transport, true);
     clients.push(client);
     const states: { at: number; state: TorState }[] = [];
     tor.events.on('state', (s) => states.push({ at: Date.now(), state: s }));
