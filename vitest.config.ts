@@ -1,6 +1,6 @@
 import { defineConfig } from 'vitest/config';
 
-// Three tiers, chosen by file name (DEVELOPERS.md):
+// Three tiers, chosen by file name (DEVELOPERS.md), run one after the other (groupOrder):
 //   unit         *.test.ts(x) next to the code, plus test/unit/**: fast, no servers
 //   integration  test/integration/**: real Prosody, dante and a private Tor network from test/rig/
 //   e2e          test/e2e/**: real Chromium through the browser bridge
@@ -12,6 +12,7 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'unit',
+          sequence: { groupOrder: 0 },
           include: ['src/**/*.test.ts', 'bench/**/*.test.ts', 'main/**/*.test.ts', 'renderer/**/*.test.{ts,tsx}', 'test/unit/**/*.test.ts'],
           testTimeout: 20_000,
         },
@@ -20,6 +21,7 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'integration',
+          sequence: { groupOrder: 1 },
           include: ['test/integration/**/*.test.ts'],
           testTimeout: 120_000,
           hookTimeout: 180_000,
@@ -31,6 +33,7 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'e2e',
+          sequence: { groupOrder: 2 },
           include: ['test/e2e/**/*.test.ts'],
           testTimeout: 180_000,
           hookTimeout: 240_000,
