@@ -1,13 +1,13 @@
 /**
  * SOCKS5 (RFC 1928, with RFC 1929 username/password): the target's NAME goes to the proxy (ATYP domain), so the
  * core never resolves it. The proxy itself must be given as an IP address: resolving its name would be a DNS query
- * that leaves outside the proxy. The handshake is the `socks` package's (well kept, strict about replies); this file
- * opens the first hop itself so that "the proxy is down" and "the proxy said no" are told apart.
+ * that leaves outside the proxy. This file opens the first hop itself, so that "the proxy is down" and "the proxy
+ * said no" are told apart; the handshake is socks5-handshake.ts (strict; see there why not the `socks` package).
  */
 import { isIP, type Socket } from 'node:net';
-import { SocksClient, SocksClientError } from 'socks';
 import { openTcp } from './direct';
-import { AbortedError, ConnectTimeoutError, InvalidTargetError, NetError, ProxyAuthError, ProxyProtocolError, ProxyRefusedError, ProxyUnreachableError } from './errors';
+import { AbortedError, ConnectTimeoutError, InvalidTargetError, ProxyUnreachableError } from './errors';
+import { socks5Handshake } from './socks5-handshake';
 import { DEFAULT_CONNECT_TIMEOUT_MS, validateTarget, type ConnectOptions, type Hop, type Target, type Transport } from './transport';
 
 export interface Socks5Config {
@@ -30,23 +30,6 @@ export function validateSocks5Config(c: Socks5Config): Socks5Config {
   return { ...c, host };
 }
 
-/** Maps the `socks` package's errors to typed ones. Exported for the fuzz test. */
-export function socksError(err: unknown, what: string, timeoutMs = DEFAULT_CONNECT_TIMEOUT_MS): NetError {
-  if (err instanceof NetError) return err;
-  const message = err instanceof Error ? err.message : String(err);
-  if (err instanceof SocksClientError) {
-    if (message.startsWith('Socks5 Authentication failed') || message.includes('no accepted authentication type')) {
-      return new ProxyAuthError(what, { cause: err });
-    }
-    if (message.startsWith('Socks5 proxy rejected connection')) {
-      return new ProxyRefusedError(what, message.replace(/^Socks5 proxy rejected connection - ?/, '') || 'refused', { cause: err });
-    }
-    if (message.startsWith('Proxy connection timed out')) return new ConnectTimeoutError(timeoutMs);
-    if (message.startsWith('Socket closed')) return new ProxyProtocolError(what, 'the proxy closed the connection during the handshake', { cause: err });
-  }
-  return new ProxyProtocolError(what, message, { cause: err });
-}
-
 /** A SOCKS5 CONNECT through `proxy` to `target`; `what` names the proxy in errors ("The SOCKS5 proxy", "Tor"). */
 export async function socks5Connect(proxy: Socks5Config, target: Target, options: ConnectOptions, what: string): Promise<Socket> {
   validateTarget(target);
@@ -59,32 +42,19 @@ export async function socks5Connect(proxy: Socks5Config, target: Target, options
     if (err instanceof AbortedError || err instanceof ConnectTimeoutError) throw err;
     throw new ProxyUnreachableError(what, { cause: err });
   }
-  const onAbort = (): void => {
-    first.destroy(new AbortedError());
-  };
-  options.signal?.addEventListener('abort', onAbort, { once: true });
   try {
-    const { socket } = await SocksClient.createConnection({
-      command: 'connect',
-      existing_socket: first,
-      timeout: Math.max(1, timeoutMs - (Date.now() - started)),
-      destination: { host: target.host, port: target.port },
-      proxy: {
-        host: proxy.host,
-        port: proxy.port,
-        type: 5,
-        ...(proxy.username === undefined ? {} : { userId: proxy.username }),
-        ...(proxy.password === undefined ? {} : { password: proxy.password }),
-      },
+    await socks5Handshake(first, {
+      target,
+      ...(proxy.username === undefined ? {} : { username: proxy.username }),
+      ...(proxy.password === undefined ? {} : { password: proxy.password }),
+      timeoutMs: Math.max(1, timeoutMs - (Date.now() - started)),
+      ...(options.signal === undefined ? {} : { signal: options.signal }),
+      what,
     });
-    socket.setNoDelay(true);
-    return socket;
+    return first;
   } catch (err) {
     first.destroy();
-    if (options.signal?.aborted === true) throw new AbortedError();
-    throw socksError(err, what, timeoutMs);
-  } finally {
-    options.signal?.removeEventListener('abort', onAbort);
+    throw err;
   }
 }
 

@@ -10,6 +10,7 @@ import { TorControlClient } from './client';
 import { TorConnectionClosedError, TorError, TorProtocolError } from './errors';
 import { ReplyParser } from './reply-parser';
 import { FakeControlServer, type FakeConnection } from './testing/fake-server';
+import { int, pick, prng, type Rand } from '../../../test/helpers/prng';
 
 const SEED = 0xc0ffee;
 const CASES = 10_000;
@@ -18,21 +19,6 @@ const TIMEOUT_MS = 150;
 const MAX_LINE = 2048;
 const SLACK_MS = 1500;
 
-/** mulberry32: small, fast, good enough to pick test cases. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-type Rand = () => number;
-const int = (r: Rand, n: number): number => Math.floor(r() * n);
-const pick = <T>(r: Rand, xs: readonly T[]): T => xs[int(r, xs.length)] as T;
 
 const EVENTS = [
   '650 STATUS_CLIENT NOTICE BOOTSTRAP PROGRESS=50 TAG=loading_descriptors SUMMARY="Loading relay descriptors"\r\n',
