@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { SocksClient } from 'socks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { roundTrip, startEcho, type EchoServer } from '../helpers/echo';
+import { waitFor } from '../rig/util';
 import { startDante, type Dante } from '../rig/dante';
 import { trackFailures } from '../rig/lifecycle';
 
@@ -150,7 +151,15 @@ describe('dante rig with username/password', () => {
       const mother = dante.pid;
       expect(mother).toBeDefined();
       // The mother forks children (negotiate, request, io, monitor; more while it runs): all of them are counted.
-      const children = execFileSync('pgrep', ['-P', String(mother)], { timeout: 5000 }).toString().trim().split('\n').map(Number);
+      // Under load the children may take a moment to appear: wait for them (pgrep exits 1 while there are none).
+      const children = await waitFor('dante to fork its children', () => {
+        try {
+          const out = execFileSync('pgrep', ['-P', String(mother)], { timeout: 5000 }).toString().trim();
+          return out === '' ? undefined : out.split('\n').map(Number);
+        } catch {
+          return undefined;
+        }
+      }, 10_000, 50);
       expect(children.length).toBeGreaterThan(0);
       const pids = dante.pids();
       expect(pids).toEqual(expect.arrayContaining([mother, ...children]));

@@ -7,11 +7,12 @@
  * Replies are read in order (tor answers commands in the order it got them). Asynchronous events (6xx) are skipped,
  * since the rig never subscribes to any.
  */
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { get } from 'node:http';
 import { connect, type Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { RigError } from './util';
+import { RigError, waitFor } from './util';
 
 export class TorControlError extends RigError {
   override name = 'TorControlError';
@@ -81,6 +82,8 @@ export class TorControlMini {
     });
     const ctl = new TorControlMini(socket, label);
     try {
+      // tor opens the control port a moment before it writes the cookie: wait for it.
+      await waitFor(`${label}: the cookie file`, () => (existsSync(cookieFile) ? true : undefined), timeoutMs, 20);
       const cookie = await readFile(cookieFile);
       await ctl.command(`AUTHENTICATE ${cookie.toString('hex')}`, timeoutMs);
     } catch (err) {

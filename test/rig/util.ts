@@ -15,17 +15,29 @@ export class RigError extends Error {
   override name = 'RigError';
 }
 
-/** A TCP port that was free on `host` a moment ago (the kernel picks it). */
+/**
+ * A TCP port that was free on `host` a moment ago. Chosen at random BELOW the kernel's ephemeral range (32768–60999
+ * on Linux): a port the kernel hands out itself can be taken a moment later by any outgoing connection (tor relays
+ * make many), and the server that wanted it then fails with "Address already in use".
+ */
 export async function freePort(host = '127.0.0.1'): Promise<number> {
-  return new Promise((resolve, reject) => {
+  for (let attempt = 0; attempt < 200; attempt += 1) {
+    const port = 10_000 + Math.floor(Math.random() * 22_000);
+    if (await canBind(host, port)) return port;
+  }
+  throw new RigError(`no free port found on ${host}`);
+}
+
+function canBind(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
     const srv = createServer();
     srv.unref();
-    srv.once('error', reject);
-    srv.listen({ host, port: 0, exclusive: true }, () => {
-      const addr = srv.address();
+    srv.once('error', () => {
+      resolve(false);
+    });
+    srv.listen({ host, port, exclusive: true }, () => {
       srv.close(() => {
-        if (addr !== null && typeof addr === 'object') resolve(addr.port);
-        else reject(new RigError('could not read a free port'));
+        resolve(true);
       });
     });
   });
