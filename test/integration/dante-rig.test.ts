@@ -94,7 +94,7 @@ describe('dante rig with username/password', () => {
     // getent gets no answer; what matters is the query it sent (unshare and sh exec into it, so kill() reaches it).
     const getent = execFile('unshare', ['--mount', '--propagation', 'private', 'sh', '-c', script], { timeout: 10_000 }, () => undefined);
     try {
-      expect(await waitFor(() => (dante.dnsQueries() > 0 ? [true] : []), 1)).toEqual([true]);
+      expect(await waitForItems(() => (dante.dnsQueries() > 0 ? [true] : []), 1)).toEqual([true]);
     } finally {
       getent.kill('SIGKILL');
     }
@@ -114,7 +114,7 @@ describe('dante rig with username/password', () => {
     await expect(viaSocks(dante, 'a.test', echoServer.port, { userId: dante.username, password: 'not-the-password' })).rejects.toThrow(
       /Socks5 Authentication failed/,
     );
-    const failures = await waitFor(() => dante.authFailures(mark), 1);
+    const failures = await waitForItems(() => dante.authFailures(mark), 1);
     expect(failures[0]).toMatchObject({ user: dante.username });
     expect(failures[0]?.reason).toMatch(/password authentication failed/);
     expect(dante.connections(mark)).toEqual([]);
@@ -199,7 +199,8 @@ describe('dante rig without authentication', () => {
 });
 
 /** dante's processes write the log; give the line a moment to land. */
-async function waitFor<T>(read: () => T[], n: number): Promise<T[]> {
+/** What `read` returns once it has `n` items, or what it has at the deadline (the test then asserts on it). */
+async function waitForItems<T>(read: () => T[], n: number): Promise<T[]> {
   const deadline = Date.now() + NET_TIMEOUT_MS;
   for (;;) {
     const got = read();
@@ -208,4 +209,4 @@ async function waitFor<T>(read: () => T[], n: number): Promise<T[]> {
   }
 }
 
-const waitForLogged = (d: Dante, mark: number, n: number) => waitFor(() => d.connections(mark), n);
+const waitForLogged = (d: Dante, mark: number, n: number) => waitForItems(() => d.connections(mark), n);
