@@ -17,7 +17,8 @@ import type { BridgeLine } from './bridges';
 import { findTorBinaries } from './binary';
 import { BootstrapTracker } from './bootstrap';
 import { clockSkew, parseControlPortFile, TorControlClient, TorError } from './control';
-import { isolationKeyOf, socksOf, type CircuitInfo, type StreamInfo, type TorEvents, type TorProvider, type TorState } from './provider';
+import { NewnymLimiter, toCircuitInfo, toStreamInfo } from './control-common';
+import { socksOf, type CircuitInfo, type StreamInfo, type TorEvents, type TorProvider, type TorState } from './provider';
 import { cleanStaleTor, torArgv } from './stale';
 import { buildTorrc, torrcPaths, type UpstreamProxy } from './torrc';
 
@@ -44,8 +45,6 @@ export interface OwnedTorOptions {
   maxRestarts?: number;
 }
 
-const NEWNYM_INTERVAL_MS = 10_000;
-
 export class OwnedTor implements TorProvider {
   readonly kind = 'owned' as const;
   readonly events = new EventEmitter<TorEvents>();
@@ -56,7 +55,7 @@ export class OwnedTor implements TorProvider {
   private stopping = false;
   private restarts = 0;
   private restartTimer: NodeJS.Timeout | undefined;
-  private lastNewnym = 0;
+  private readonly newnym = new NewnymLimiter();
   /** The last lines tor printed, for error messages (tor's own notices; addresses are redacted by the logger). */
   private readonly output: string[] = [];
 
@@ -264,33 +263,15 @@ export class OwnedTor implements TorProvider {
   }
 
   async newIdentity(signal?: AbortSignal): Promise<void> {
-    const wait = this.lastNewnym + NEWNYM_INTERVAL_MS - Date.now();
-    if (wait > 0) await sleep(wait, undefined, signal === undefined ? {} : { signal });
-    const control = this.requireControl();
-    await control.signal('NEWNYM');
-    this.lastNewnym = Date.now();
+    await this.newnym.run(() => this.requireControl().signal('NEWNYM'), signal);
   }
 
   async circuits(): Promise<CircuitInfo[]> {
-    const list = await this.requireControl().getCircuits();
-    return list.map((c) => {
-      const key = isolationKeyOf(c.socksUsername);
-      return {
-        id: c.id,
-        status: c.status,
-        purpose: c.purpose ?? 'GENERAL',
-        path: c.path.map((r) => ({ fingerprint: r.fingerprint, ...(r.nickname === undefined ? {} : { nickname: r.nickname }) })),
-        ...(key === undefined ? {} : { isolationKey: key }),
-      };
-    });
+    return (await this.requireControl().getCircuits()).map(toCircuitInfo);
   }
 
   async streams(): Promise<StreamInfo[]> {
-    const list = await this.requireControl().getStreams();
-    return list.map((s) => {
-      const key = isolationKeyOf(s.socksUsername);
-      return { id: s.id, status: s.status, circuitId: s.circuitId, ...(key === undefined ? {} : { isolationKey: key }) };
-    });
+    return (await this.requireControl().getStreams()).map(toStreamInfo);
   }
 
   private requireControl(): TorControlClient {
