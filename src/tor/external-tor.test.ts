@@ -232,7 +232,7 @@ function fakeTor(socksPort: number, steps: readonly number[]): (conn: FakeConnec
       else if (line === 'AUTHENTICATE "pw"') conn.send('250 OK\r\n');
       else if (line.startsWith('AUTHENTICATE')) conn.send('515 Authentication failed\r\n');
       else if (line === 'GETINFO version') conn.send('250-version=0.4.9.99\r\n250 OK\r\n');
-      else if (line === 'SETEVENTS STATUS_CLIENT') conn.send('250 OK\r\n');
+      else if (line === 'SETEVENTS STATUS_CLIENT CIRC STREAM') conn.send('250 OK\r\n');
       else if (line === 'GETINFO status/bootstrap-phase') {
         conn.send(`250-status/bootstrap-phase=${phase(steps[0] ?? 100)}\r\n250 OK\r\n`);
         for (const p of steps.slice(1)) {

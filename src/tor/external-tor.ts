@@ -17,7 +17,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { CoveError } from '../api/result';
 import { BootstrapTracker } from './bootstrap';
 import { clockSkew, TorAbortedError, TorConnectionClosedError, TorControlClient, TorError, type AuthOptions } from './control';
-import { NewnymLimiter, toCircuitInfo, toStreamInfo } from './control-common';
+import { circuitsAndStreams, LIVE_EVENTS, NewnymLimiter, toCircuitInfo, watchCircuits } from './control-common';
 import { checkSocksListed, ControlPortRequiredError, ExternalTorError, probeSocks5, validateExternalTorOptions, type ExternalTorOptions } from './external-tor-options';
 import { socksOf, type CircuitInfo, type StreamInfo, type TorEvents, type TorProvider, type TorState } from './provider';
 
@@ -146,7 +146,8 @@ export class ExternalTor implements TorProvider {
       const skew = clockSkew(e);
       if (skew !== undefined) this.events.emit('warning', { kind: 'clock-skew', message: `This computer's clock is off by about ${Math.abs(skew.skewSeconds)} s.` });
     });
-    await control.setEvents(['STATUS_CLIENT']);
+    watchCircuits(control, () => this.events.emit('circuits'));
+    await control.setEvents(['STATUS_CLIENT', ...LIVE_EVENTS]);
     const deadline = Date.now() + bootstrapMs;
     tracker.start();
     try {
@@ -229,7 +230,7 @@ export class ExternalTor implements TorProvider {
   }
 
   async streams(): Promise<StreamInfo[]> {
-    return (await this.requireControl('The stream list').getStreams()).map(toStreamInfo);
+    return (await circuitsAndStreams(this.requireControl('The stream list'))).streams;
   }
 
   private requireControl(what: string): TorControlClient {

@@ -17,7 +17,7 @@ import type { BridgeLine } from './bridges';
 import { findTorBinaries } from './binary';
 import { BootstrapTracker } from './bootstrap';
 import { clockSkew, parseControlPortFile, TorControlClient, TorError } from './control';
-import { NewnymLimiter, toCircuitInfo, toStreamInfo } from './control-common';
+import { circuitsAndStreams, LIVE_EVENTS, NewnymLimiter, toCircuitInfo, watchCircuits } from './control-common';
 import { socksOf, type CircuitInfo, type StreamInfo, type TorEvents, type TorProvider, type TorState } from './provider';
 import { cleanStaleTor, torArgv } from './stale';
 import { buildTorrc, torrcPaths, type UpstreamProxy } from './torrc';
@@ -185,7 +185,8 @@ export class OwnedTor implements TorProvider {
     control.onClose(() => {
       // With TAKEOWNERSHIP tor exits when this connection closes; onExit reports it.
     });
-    await control.setEvents(['STATUS_CLIENT', 'WARN']);
+    watchCircuits(control, () => this.events.emit('circuits'));
+    await control.setEvents(['STATUS_CLIENT', 'WARN', ...LIVE_EVENTS]);
 
     // 3. Go online and wait for 100 %.
     await control.setConf([['DisableNetwork', '0']]);
@@ -271,7 +272,7 @@ export class OwnedTor implements TorProvider {
   }
 
   async streams(): Promise<StreamInfo[]> {
-    return (await this.requireControl().getStreams()).map(toStreamInfo);
+    return (await circuitsAndStreams(this.requireControl())).streams;
   }
 
   private requireControl(): TorControlClient {

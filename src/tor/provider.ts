@@ -69,6 +69,8 @@ export interface TorEvents {
   bootstrap: [BootstrapProgress];
   assist: [ConnectionAssist];
   warning: [TorWarning];
+  /** A circuit or stream changed: re-read circuits()/streams() (throttled). */
+  circuits: [];
 }
 
 export interface TorProvider extends TorSocksSource {

@@ -112,6 +112,8 @@ describe('the tor Cove owns', () => {
     const tor = newTor();
     await tor.start();
     const transport = new TorTransport(tor);
+    let liveUpdates = 0;
+    tor.events.on('circuits', () => (liveUpdates += 1));
     const a = await transport.connect({ host: echo.host, port: echo.port }, { isolationKey: 'alice', timeoutMs: 60_000 });
     const b = await transport.connect({ host: echo.host, port: echo.port }, { isolationKey: 'bob', timeoutMs: 60_000 });
     await Promise.all([roundTrip(a, 'a'), roundTrip(b, 'b')]);
@@ -123,6 +125,9 @@ describe('the tor Cove owns', () => {
     expect(byKey('alice').some((id) => byKey('bob').includes(id))).toBe(false);
     const circuitOf = new Set(open.map((s) => s.circuitId));
     expect(circuitOf.size).toBeGreaterThanOrEqual(2);
+    // The panel's list: each stream labelled with its account, and live updates as circuits and streams change.
+    expect(open.map((s) => s.isolationKey).sort()).toEqual(['alice', 'bob']);
+    await waitFor('a live circuits update', () => (liveUpdates > 0 ? true : undefined), 5000);
     for (const c of circuits.filter((c) => c.isolationKey !== undefined)) expect(c.path.length).toBeGreaterThan(0);
     a.destroy();
     b.destroy();
