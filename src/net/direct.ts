@@ -1,5 +1,5 @@
 /** Direct mode: plain TCP. The only mode in which the core may resolve names itself (DNS, SRV). */
-import { connect, type Socket } from 'node:net';
+import { connect, type NetConnectOpts, type Socket } from 'node:net';
 import { AbortedError, ConnectRefusedError, ConnectTimeoutError } from './errors';
 import { DEFAULT_CONNECT_TIMEOUT_MS, validateTarget, type ConnectOptions, type Hop, type Target, type Transport } from './transport';
 
@@ -9,10 +9,19 @@ export async function openTcp(
   port: number,
   options: ConnectOptions & { localAddress?: string } = {},
 ): Promise<Socket> {
+  return open({ host, port, noDelay: true, ...(options.localAddress === undefined ? {} : { localAddress: options.localAddress }) }, options);
+}
+
+/** A local (Unix domain socket or Windows pipe) connection, e.g. to a tor control socket; same deadline and errors. */
+export async function openLocal(path: string, options: ConnectOptions = {}): Promise<Socket> {
+  return open({ path }, options);
+}
+
+async function open(target: NetConnectOpts, options: ConnectOptions): Promise<Socket> {
   const timeoutMs = options.timeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
   if (options.signal?.aborted === true) throw new AbortedError();
   return new Promise<Socket>((resolve, reject) => {
-    const socket = connect({ host, port, noDelay: true, ...(options.localAddress === undefined ? {} : { localAddress: options.localAddress }) });
+    const socket = connect(target);
     const finish = (err?: Error): void => {
       clearTimeout(timer);
       options.signal?.removeEventListener('abort', onAbort);

@@ -24,7 +24,7 @@ export interface TorBinaries {
 
 export interface FindOptions {
   /** The bundled tor directory, if the app ships one. */
-  bundledDir?: string;
+  bundledDir?: string | undefined;
   platform?: NodeJS.Platform;
   /** PATH to search for the system's tor (Linux only). */
   path?: string;
@@ -68,9 +68,17 @@ export function findTorBinaries(opts: FindOptions = {}): TorBinaries {
         : 'The tor that ships with Cove is missing: reinstall Cove.',
     );
   }
-  // Transports: next to the tor we use first (a bundle ships its own), then the system's on Linux.
-  const ptDirs = [...(source === 'bundled' && opts.bundledDir !== undefined ? [opts.bundledDir, join(opts.bundledDir, 'pluggable_transports')] : []), ...(platform === 'linux' ? pathDirs : [])];
-  const obfs4 = firstExecutable(ptDirs, [`lyrebird${exe}`, `obfs4proxy${exe}`]);
-  const snowflake = firstExecutable(ptDirs, [`snowflake-client${exe}`]);
+  const { obfs4, snowflake } = findTransportPlugins({ ...opts, ...(source === 'bundled' ? {} : { bundledDir: undefined }) });
   return { tor, source, ...(obfs4 === undefined ? {} : { obfs4 }), ...(snowflake === undefined ? {} : { snowflake }) };
+}
+
+/** Pluggable transports: the bundle's (next to its tor) first, then the system's on Linux. */
+export function findTransportPlugins(opts: FindOptions = {}): { obfs4?: string; snowflake?: string } {
+  const platform = opts.platform ?? process.platform;
+  const exe = platform === 'win32' ? '.exe' : '';
+  const pathDirs = (opts.path ?? process.env.PATH ?? '').split(delimiter).filter((d) => d !== '');
+  const dirs = [...(opts.bundledDir === undefined ? [] : [opts.bundledDir, join(opts.bundledDir, 'pluggable_transports')]), ...(platform === 'linux' ? pathDirs : [])];
+  const obfs4 = firstExecutable(dirs, [`lyrebird${exe}`, `obfs4proxy${exe}`]);
+  const snowflake = firstExecutable(dirs, [`snowflake-client${exe}`]);
+  return { ...(obfs4 === undefined ? {} : { obfs4 }), ...(snowflake === undefined ? {} : { snowflake }) };
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BootstrapTracker } from './bootstrap';
+import { assistFor, BootstrapTracker } from './bootstrap';
 import type { BootstrapStatus } from './control';
 import type { BootstrapProgress, ConnectionAssist } from './provider';
 
@@ -51,6 +51,8 @@ describe('BootstrapTracker', () => {
     };
     expect(run({ usingBridges: true, usingProxy: false }, { reason: 'TIMEOUT' })?.suggestion).toBe('try-other-bridges');
     expect(run({ usingBridges: false, usingProxy: true }, { reason: 'CONNECTREFUSED' })?.suggestion).toBe('check-proxy');
+    // A wrong proxy password: tor sends no reason at all, it just stays at conn_done_proxy (seen on tor 0.4.9).
+    expect(assistFor({ progress: 4, tag: 'conn_done_proxy', summary: 'Connected to a proxy' }, 30_000, false, true).suggestion).toBe('check-proxy');
     expect(run({ usingBridges: false, usingProxy: false }, { reason: 'CLOCK_SKEW' })?.suggestion).toBe('check-clock');
   });
 });

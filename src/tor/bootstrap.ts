@@ -95,7 +95,7 @@ export function assistFor(p: BootstrapProgress, stalledForMs: number, usingBridg
   if (reason === 'CLOCK_SKEW' || p.tag === 'clock_skew') {
     return { ...base, suggestion: 'check-clock', message: "Tor cannot connect because this computer's clock is wrong. Set the right date and time." };
   }
-  if (usingProxy && (reason === 'PROXY' || reason === 'CONNECTREFUSED')) {
+  if (usingProxy && (reason === 'PROXY' || reason === 'CONNECTREFUSED' || p.tag === 'conn_proxy' || p.tag === 'conn_done_proxy')) {
     return { ...base, suggestion: 'check-proxy', message: 'Tor cannot reach the network through your proxy. Check the proxy settings.' };
   }
   if (usingBridges) {

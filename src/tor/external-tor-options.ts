@@ -2,9 +2,9 @@
  * The settings of a tor the user already runs (see external-tor.ts): the options and their check, the usual presets,
  * the typed errors, the SOCKS5 check used without a control port, and the loopback detection of a running tor.
  */
-import { connect, isIP, type Socket } from 'node:net';
+import { isIP, type Socket } from 'node:net';
 import { CoveError } from '../api/result';
-import { openTcp } from '../net/direct';
+import { openLocal, openTcp } from '../net/direct';
 import { AbortedError, ConnectTimeoutError } from '../net/errors';
 import { TorAbortedError, type Listener } from './control';
 
@@ -223,24 +223,14 @@ const DEFAULT_CANDIDATES: readonly { preset: string; options: ExternalTorOptions
   { preset: 'tor-browser', options: TOR_BROWSER },
 ];
 
-function reachable(ep: HostPort | { readonly path: string }, timeoutMs: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const sock = 'path' in ep ? connect({ path: ep.path }) : connect({ host: ep.host, port: ep.port });
-    const done = (ok: boolean): void => {
-      clearTimeout(timer);
-      sock.destroy();
-      resolve(ok);
-    };
-    const timer = setTimeout(() => {
-      done(false);
-    }, timeoutMs);
-    sock.once('connect', () => {
-      done(true);
-    });
-    sock.on('error', () => {
-      done(false);
-    });
-  });
+async function reachable(ep: HostPort | { readonly path: string }, timeoutMs: number): Promise<boolean> {
+  try {
+    const sock = await ('path' in ep ? openLocal(ep.path, { timeoutMs }) : openTcp(ep.host, ep.port, { timeoutMs }));
+    sock.destroy();
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /**

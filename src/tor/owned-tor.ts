@@ -14,7 +14,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { CoveError } from '../api/result';
 import { redact } from '../log/redact';
 import type { BridgeLine } from './bridges';
-import { findTorBinaries } from './binary';
+import { findTorBinaries, findTransportPlugins } from './binary';
 import { BootstrapTracker } from './bootstrap';
 import { clockSkew, parseControlPortFile, TorControlClient, TorError } from './control';
 import { circuitsAndStreams, LIVE_EVENTS, NewnymLimiter, toCircuitInfo, watchCircuits } from './control-common';
@@ -33,6 +33,8 @@ export interface OwnedTorOptions {
   bundledDir?: string;
   /** Use this tor binary instead of looking for one. */
   torBinary?: string;
+  /** Pluggable transports to use instead of the ones found next to tor or on the system ({} means none). */
+  transportPlugins?: { obfs4?: string; snowflake?: string };
   bridges?: readonly BridgeLine[];
   upstreamProxy?: UpstreamProxy;
   /** Extra torrc lines: only for the private test network. */
@@ -102,8 +104,9 @@ export class OwnedTor implements TorProvider {
     signal?.throwIfAborted();
     const { dataDir } = this.opts;
     const files = torrcPaths(dataDir);
-    const binaries = this.opts.torBinary === undefined ? findTorBinaries(this.opts.bundledDir === undefined ? {} : { bundledDir: this.opts.bundledDir }) : undefined;
-    const tor = this.opts.torBinary ?? binaries?.tor ?? 'tor';
+    const where = this.opts.bundledDir === undefined ? {} : { bundledDir: this.opts.bundledDir };
+    const tor = this.opts.torBinary ?? findTorBinaries(where).tor;
+    const plugins = this.opts.transportPlugins ?? findTransportPlugins(where);
     await mkdir(dataDir, { recursive: true, mode: 0o700 });
     await chmod(dataDir, 0o700);
     const defaults = join(dataDir, 'torrc-defaults');
@@ -113,7 +116,7 @@ export class OwnedTor implements TorProvider {
     const torrc = buildTorrc({
       dataDir,
       bridges,
-      transportPlugins: { ...(binaries?.obfs4 === undefined ? {} : { obfs4: binaries.obfs4 }), ...(binaries?.snowflake === undefined ? {} : { snowflake: binaries.snowflake }) },
+      transportPlugins: plugins,
       ...(this.opts.upstreamProxy === undefined ? {} : { upstreamProxy: this.opts.upstreamProxy }),
       ...(this.opts.extraTorrcLines === undefined ? {} : { extraLines: this.opts.extraTorrcLines }),
     });
