@@ -21,6 +21,32 @@ const srcBoundary = {
   ],
 };
 
+/**
+ * The network boundary: in src/, only src/net/ opens connections or resolves names, so that every connection goes
+ * through the privacy mode's Transport and nothing can go around it. Type-only imports are harmless and allowed, and
+ * so are node:net's pure address helpers (isIP, isIPv4, isIPv6).
+ */
+const netMessage = "Only src/net/ may open connections or resolve names: go through the privacy mode's Transport (src/net/transport.ts).";
+const netAddressHelpers = ['isIP', 'isIPv4', 'isIPv6'];
+/** @param {string[]} modules */
+const netPaths = (modules) =>
+  modules.flatMap((m) =>
+    [m, `node:${m}`].map((name) => ({
+      name,
+      message: netMessage,
+      allowTypeImports: true,
+      ...(m === 'net' ? { allowImportNames: netAddressHelpers } : {}),
+    })),
+  );
+const netModules = ['net', 'dns', 'dns/promises', 'dgram', 'http', 'https', 'http2'];
+const tlsModules = ['tls'];
+/** src/** with the network boundary on top. NB: a later config for the same files REPLACES these options, so every
+ *  src/ override below repeats srcBoundary's own lists (they are spread in, not re-typed). */
+const srcWithNetBoundary = (/** @type {string[]} */ modules) => ({
+  paths: [...srcBoundary.paths, ...netPaths(modules)],
+  patterns: srcBoundary.patterns,
+});
+
 const rendererBoundary = {
   paths: [
     ...nodeBuiltins.map((name) => ({ name, message: 'renderer/ may not import Node built-ins: call window.cove.' })),
@@ -53,7 +79,22 @@ export default tseslint.config(
     files: ['**/*.js', '**/*.mjs', '**/*.cjs'],
     ...tseslint.configs.disableTypeChecked,
   },
-  { files: ['src/**'], rules: { 'no-restricted-imports': ['error', srcBoundary] } },
+  { files: ['src/**'], rules: { 'no-restricted-imports': ['error', srcWithNetBoundary([...netModules, ...tlsModules])] } },
+  // src/xmpp/socket.ts upgrades a socket the Transport already opened to TLS (tls.connect({ socket })): node:tls only.
+  { files: ['src/xmpp/socket.ts'], rules: { 'no-restricted-imports': ['error', srcWithNetBoundary(netModules)] } },
+  {
+    files: [
+      'src/net/**',
+      // The tor control port: a loopback TCP or Unix-socket connection to the tor process Cove runs or was pointed at,
+      // never a network path. Not routed through src/net/direct.ts's openTcp because it also speaks over a Unix
+      // socket (path), which openTcp does not, and it maps failures to its own TorConnectError.
+      'src/tor/control/client.ts',
+      // Tests and test fakes under src/ run local servers; they are not product code.
+      'src/**/*.test.ts',
+      'src/**/testing/**',
+    ],
+    rules: { 'no-restricted-imports': ['error', srcBoundary] },
+  },
   {
     files: ['renderer/**'],
     ignores: ['renderer/vite.config.ts'],

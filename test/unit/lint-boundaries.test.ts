@@ -8,6 +8,9 @@ import { beforeAll, describe, expect, it } from 'vitest';
 const root = join(import.meta.dirname, '..', '..');
 const srcFile = join(root, 'src', 'api', 'result.ts');
 const rendererFile = join(root, 'renderer', 'features', 'privacy', 'store.ts');
+const xmppFile = join(root, 'src', 'xmpp', 'socket.ts');
+const netFile = join(root, 'src', 'net', 'direct.ts');
+const torControlFile = join(root, 'src', 'tor', 'control', 'client.ts');
 
 let eslint: ESLint;
 beforeAll(() => {
@@ -49,6 +52,65 @@ describe('lint boundaries', () => {
   ])('rejects in renderer/: %s', async (line) => {
     const messages = await restrictedImports(rendererFile, `${line}\nexport const x = 1;\n`);
     expect(messages.length).toBeGreaterThan(0);
+  });
+
+  describe('network boundary: only src/net/ opens connections or resolves names', () => {
+    it('accepts the files that may use the network modules as they are (control case)', async () => {
+      for (const file of [netFile, xmppFile, torControlFile]) expect(await restrictedImports(file, readFileSync(file, 'utf8')), file).toEqual([]);
+    });
+
+    it.each([
+      "import { connect } from 'node:net';",
+      "import net from 'net';",
+      "import * as net from 'node:net';",
+      "import { lookup } from 'node:dns';",
+      "import { resolve4 } from 'dns/promises';",
+      "import { resolveSrv } from 'node:dns/promises';",
+      "import { createSocket } from 'node:dgram';",
+      "import { request } from 'node:http';",
+      "import https from 'https';",
+      "import { connect as h2 } from 'node:http2';",
+      "export { connect } from 'node:net';",
+    ])('rejects in src/xmpp/: %s', async (line) => {
+      const messages = await restrictedImports(xmppFile, `${line}\nexport const x = 1;\n`);
+      expect(messages.join('\n')).toContain('src/net/transport.ts');
+    });
+
+    it.each(["import { connect } from 'node:tls';", "import tls from 'tls';"])('rejects node:tls outside src/net/ and src/xmpp/socket.ts: %s', async (line) => {
+      const messages = await restrictedImports(srcFile, `${line}\nexport const x = 1;\n`);
+      expect(messages.join('\n')).toContain('src/net/transport.ts');
+    });
+
+    it('lets src/xmpp/socket.ts upgrade an open socket with node:tls (and nothing else)', async () => {
+      expect(await restrictedImports(xmppFile, "import { connect } from 'node:tls';\nexport const x = connect;\n")).toEqual([]);
+      expect(await restrictedImports(xmppFile, "import { connect } from 'node:net';\nexport const x = connect;\n")).not.toEqual([]);
+    });
+
+    it('lets src/net/ import every network module', async () => {
+      const code = [
+        "import { connect } from 'node:net';",
+        "import dns from 'node:dns';",
+        "import { createSocket } from 'node:dgram';",
+        "import { request } from 'node:https';",
+        "import { connect as tls } from 'node:tls';",
+        'export const x = [connect, dns, createSocket, request, tls];',
+        '',
+      ].join('\n');
+      expect(await restrictedImports(netFile, code)).toEqual([]);
+    });
+
+    it("allows type-only imports and node:net's pure address helpers anywhere in src/", async () => {
+      const code = "import type { Socket } from 'node:net';\nimport { isIP, isIPv6 } from 'node:net';\nexport const f = (s: Socket): number => isIP(String(s.remoteAddress)) + Number(isIPv6(''));\n";
+      expect(await restrictedImports(srcFile, code)).toEqual([]);
+      expect(await restrictedImports(srcFile, "import { isIP, connect } from 'node:net';\nexport const x = [isIP, connect];\n")).toHaveLength(1);
+    });
+
+    it('keeps the core boundary (no Electron, no React) in the files whose rule options are overridden', async () => {
+      for (const file of [netFile, xmppFile, torControlFile, join(root, 'src', 'net', 'registry.test.ts')]) {
+        const messages = await restrictedImports(file, "import { app } from 'electron';\nexport const x = app;\n");
+        expect(messages.join('\n'), file).toContain('Electron');
+      }
+    });
   });
 
   it('rejects `any` and files over 400 lines everywhere', async () => {
