@@ -221,18 +221,30 @@ export function useFastScram(client: Client): void {
 }
 
 /**
- * Reconnects that back off: @xmpp/reconnect retries after a fixed delay, once per 'disconnect'. This doubles the
- * delay after each disconnect (1 s, 2 s, 4 s … capped at `maxMs`) and goes back to `minMs` once the client is online
- * again, by a new session ('online') or by XEP-0198 resumption (which sets the status without an 'online' event).
+ * Reconnects that back off: @xmpp/reconnect retries after a fixed delay, once per 'disconnect'. This makes the delay
+ * grow after each disconnect in a row (1 s, 2 s, 4 s … capped at `maxMs`) and go back to `minMs` once the client is
+ * online again, by a new session ('online') or by XEP-0198 resumption (which sets the status without an 'online'
+ * event). @xmpp/reconnect reads the delay when the disconnect happens, so each value set here serves the NEXT one.
  */
 export function useBackoff(client: Client, minMs = 1000, maxMs = 30_000): void {
+  let inARow = 0;
   client.reconnect.delay = minMs;
   const reset = (): void => {
+    inARow = 0;
     client.reconnect.delay = minMs;
   };
   client.on('disconnect', () => {
-    client.reconnect.delay = Math.min(maxMs, client.reconnect.delay * 2);
+    inARow += 1;
+    client.reconnect.delay = Math.min(maxMs, minMs * 2 ** inARow);
   });
   client.on('online', reset);
   client.streamManagement.on('resumed', reset);
+}
+
+/**
+ * The next reconnect happens at once instead of after the back-off: for a disconnect Cove causes on purpose (a
+ * privacy-mode switch), where the new path is known to be ready. Call it before closing the connection.
+ */
+export function reconnectPromptly(client: Client): void {
+  client.reconnect.delay = 0;
 }
