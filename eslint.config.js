@@ -39,11 +39,15 @@ const netPaths = (modules) =>
     })),
   );
 const netModules = ['net', 'dns', 'dns/promises', 'dgram', 'http', 'https', 'http2'];
+/** npm packages that open their own sockets. */
+const netPackages = ['ws', 'socks', 'undici', 'node-fetch'].map((name) => ({ name, message: netMessage, allowTypeImports: true }));
+/** Globals that reach the network by themselves (Node 22 has fetch and WebSocket built in). */
+const netGlobals = ['fetch', 'WebSocket', 'EventSource', 'XMLHttpRequest'].map((name) => ({ name, message: netMessage }));
 const tlsModules = ['tls'];
 /** src/** with the network boundary on top. NB: a later config for the same files REPLACES these options, so every
  *  src/ override below repeats srcBoundary's own lists (they are spread in, not re-typed). */
 const srcWithNetBoundary = (/** @type {string[]} */ modules) => ({
-  paths: [...srcBoundary.paths, ...netPaths(modules)],
+  paths: [...srcBoundary.paths, ...netPaths(modules), ...netPackages],
   patterns: srcBoundary.patterns,
 });
 
@@ -79,7 +83,10 @@ export default tseslint.config(
     files: ['**/*.js', '**/*.mjs', '**/*.cjs'],
     ...tseslint.configs.disableTypeChecked,
   },
-  { files: ['src/**'], rules: { 'no-restricted-imports': ['error', srcWithNetBoundary([...netModules, ...tlsModules])] } },
+  {
+    files: ['src/**'],
+    rules: { 'no-restricted-imports': ['error', srcWithNetBoundary([...netModules, ...tlsModules])], 'no-restricted-globals': ['error', ...netGlobals] },
+  },
   // src/xmpp/socket.ts upgrades a socket the Transport already opened to TLS (tls.connect({ socket })): node:tls only.
   { files: ['src/xmpp/socket.ts'], rules: { 'no-restricted-imports': ['error', srcWithNetBoundary(netModules)] } },
   {
@@ -93,7 +100,7 @@ export default tseslint.config(
       'src/**/*.test.ts',
       'src/**/testing/**',
     ],
-    rules: { 'no-restricted-imports': ['error', srcBoundary] },
+    rules: { 'no-restricted-imports': ['error', srcBoundary], 'no-restricted-globals': 'off' },
   },
   {
     files: ['renderer/**'],

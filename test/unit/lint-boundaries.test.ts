@@ -105,6 +105,13 @@ describe('lint boundaries', () => {
       expect(await restrictedImports(srcFile, "import { isIP, connect } from 'node:net';\nexport const x = [isIP, connect];\n")).toHaveLength(1);
     });
 
+    it('refuses packages and globals that reach the network by themselves in src/, outside src/net', async () => {
+      expect(await restrictedImports(xmppFile, "import WebSocket from 'ws';\nexport const x = WebSocket;\n")).toHaveLength(1);
+      expect(await restrictedImports(xmppFile, "import { SocksClient } from 'socks';\nexport const x = SocksClient;\n")).toHaveLength(1);
+      const [g] = await eslint.lintText("export const get = (): Promise<Response> => fetch('https://example.org/');\n", { filePath: xmppFile });
+      expect(g?.messages.map((m) => m.ruleId)).toContain('no-restricted-globals');
+    });
+
     it('keeps the core boundary (no Electron, no React) in the files whose rule options are overridden', async () => {
       for (const file of [netFile, xmppFile, torControlFile, join(root, 'src', 'net', 'registry.test.ts')]) {
         const messages = await restrictedImports(file, "import { app } from 'electron';\nexport const x = app;\n");
