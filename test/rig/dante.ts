@@ -43,6 +43,10 @@ export interface DanteOptions {
   /** Run at `debug: 1` so that the log names what each client requested. Default true. */
   requestLog?: boolean;
   startTimeoutMs?: number;
+  /** The IPv4 address dante listens on (e.g. a veth address inside a network namespace). Default 127.0.0.1. */
+  listen?: string;
+  /** Networks clients may connect from. Default 127.0.0.0/8; with `listen` given, that address's /24 is added. */
+  clientNets?: readonly string[];
 }
 
 export async function startDante(opts: DanteOptions = {}): Promise<Dante> {
@@ -52,14 +56,16 @@ export async function startDante(opts: DanteOptions = {}): Promise<Dante> {
   const password = opts.password ?? randomBytes(12).toString('hex');
   const hosts = opts.hosts ?? DEFAULT_TEST_HOSTS;
   const allow = opts.allow ?? ['127.0.0.0/8'];
-  validate(username, hosts, allow);
+  const listen = opts.listen ?? '127.0.0.1';
+  const clientNets = opts.clientNets ?? (opts.listen === undefined ? ['127.0.0.0/8'] : ['127.0.0.0/8', `${listen.split('.').slice(0, 3).join('.')}.0/24`]);
+  validate(username, hosts, [...allow, ...clientNets, `${listen}/32`]);
 
   const runDir = await makeRunDir(auth ? 'dante' : 'dante-noauth');
   try {
-    const port = await freePort('127.0.0.1');
+    const port = await freePort(listen);
     const trap = await openDnsTrap();
-    const files = writeRunFiles(runDir, { port, auth, username, password, hosts, allow, trapAddress: trap.address, requestLog: opts.requestLog ?? true });
-    const dante = new Dante(runDir, port, auth, username, password, files, trap, opts.startTimeoutMs ?? 10_000);
+    const files = writeRunFiles(runDir, { port, auth, username, password, hosts, allow, trapAddress: trap.address, requestLog: opts.requestLog ?? true, listen, clientNets });
+    const dante = new Dante(listen, runDir, port, auth, username, password, files, trap, opts.startTimeoutMs ?? 10_000);
     try {
       await dante.start();
     } catch (err) {
@@ -78,7 +84,6 @@ type DnsTrap = Awaited<ReturnType<typeof openDnsTrap>>;
 
 /** A running (or stopped) dante; `startDante()` makes one. */
 export class Dante {
-  readonly host = '127.0.0.1';
   /** Milliseconds from spawn to an open port, of the last start. */
   startedInMs = 0;
   private proc: ManagedProcess | undefined;
@@ -88,6 +93,8 @@ export class Dante {
 
   /** `username`/`password` are unused by dante when `auth` is false. */
   constructor(
+    /** The address dante listens on (127.0.0.1 unless `listen` was given). */
+    readonly host: string,
     readonly runDir: string,
     readonly port: number,
     readonly auth: boolean,
@@ -205,7 +212,10 @@ function validate(username: string, hosts: Readonly<Record<string, string>>, all
 
 function writeRunFiles(
   dir: string,
-  o: { port: number; auth: boolean; username: string; password: string; hosts: Readonly<Record<string, string>>; allow: readonly string[]; trapAddress: string; requestLog: boolean },
+  o: {
+    port: number; auth: boolean; username: string; password: string; hosts: Readonly<Record<string, string>>; allow: readonly string[];
+    trapAddress: string; requestLog: boolean; listen: string; clientNets: readonly string[];
+  },
 ): RunFiles {
   const etc = join(dir, 'etc');
   const tmpDir = join(dir, 'tmp');
@@ -227,19 +237,19 @@ function writeRunFiles(
   for (const [name, [text, mode]] of Object.entries(etcFiles)) writeFileSync(join(etc, name), text, { mode });
 
   const f = { config: join(dir, 'danted.conf'), pidFile: join(dir, 'danted.pid'), logFile: join(dir, 'danted.log'), consoleLog: join(dir, 'danted-console.log') };
-  const rules = o.allow.map((net) => `socks pass { from: 127.0.0.0/8 to: ${net} log: connect disconnect error }`);
+  const rules = o.clientNets.flatMap((from) => o.allow.map((net) => `socks pass { from: ${from} to: ${net} log: connect disconnect error }`));
   writeFileSync(
     f.config,
     [
       `logoutput: ${f.logFile}`,
       ...(o.requestLog ? ['debug: 1'] : []),
-      `internal: 127.0.0.1 port = ${o.port}`,
+      `internal: ${o.listen} port = ${o.port}`,
       'external: 127.0.0.1',
       'clientmethod: none',
       `socksmethod: ${o.auth ? 'username' : 'none'}`,
       'user.privileged: root',
       'user.unprivileged: nobody',
-      'client pass { from: 127.0.0.0/8 to: 0.0.0.0/0 log: error }',
+      ...o.clientNets.map((from) => `client pass { from: ${from} to: 0.0.0.0/0 log: error }`),
       ...rules,
       'socks block { from: 0.0.0.0/0 to: 0.0.0.0/0 log: connect error }',
       '',
