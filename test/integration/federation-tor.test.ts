@@ -35,7 +35,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await Promise.all(clients.map((c) => stopClient(c)));
-  await Promise.all([net.stop(), pair.stop(failures.failed)]);
+  await Promise.all([net.stop(failures.failed), pair.stop(failures.failed)]);
 });
 
 const toAliceOnion: CreateSocket = () => transport.connect({ host: onion.onion, port: onion.port }, { isolationKey: 'alice', timeoutMs: WAIT_MS });

@@ -39,7 +39,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await Promise.all(clients.map((c) => stopClient(c)));
-  await Promise.all([pair.stop(failures.failed), dante.close(failures.failed), net.stop()]);
+  await Promise.all([pair.stop(failures.failed), dante.close(failures.failed), net.stop(failures.failed)]);
 });
 
 describe('mode switch under traffic', () => {

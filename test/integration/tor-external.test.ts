@@ -16,7 +16,7 @@ import type { TorState } from '../../src/tor/provider';
 import { roundTrip, startEcho, type EchoServer } from '../helpers/echo';
 import { trackFailures } from '../rig/lifecycle';
 import { startTorNetwork, type ControlEndpoint, type HostPort, type TorNetwork } from '../rig/tor-network';
-import { canConnect, finishRunDir, ManagedProcess, waitFor } from '../rig/util';
+import { canConnect, ManagedProcess, waitFor } from '../rig/util';
 
 const failures = trackFailures();
 let net: TorNetwork;
@@ -54,8 +54,7 @@ afterAll(async () => {
   await Promise.all(externals.map((e) => e.stop()));
   await Promise.all(controls.map((c) => c.close()));
   await Promise.all(extraProcs.map((p) => p.stop(2000)));
-  await Promise.all([net.stop(), echo.close()]);
-  await finishRunDir(net.runDir, failures.failed);
+  await Promise.all([net.stop(failures.failed), echo.close()]);
 });
 
 describe('a tor the user already runs', () => {

@@ -64,7 +64,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await Promise.all(clients.map((c) => stopClient(c)));
   await Promise.all(tors.map((t) => t.stop()));
-  await Promise.all([net.stop(), pair.stop(failures.failed), echo.close()]);
+  await Promise.all([net.stop(failures.failed), pair.stop(failures.failed), echo.close()]);
   if (!failures.failed) for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 

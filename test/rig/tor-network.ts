@@ -71,8 +71,9 @@ export interface TorNetwork {
   startClient(opts: { name: string; extraLines?: readonly string[] }): Promise<ClientTor>;
   /** Pids of every tor process the rig started (including extra clients), running or not. */
   pids(): number[];
-  /** SIGTERM to every tor of the network, and wait until all are gone. Idempotent. */
-  stop(): Promise<void>;
+  /** SIGTERM to every tor of the network, wait until all are gone, then remove the run dir (kept, with log tails
+   *  printed, if `failed`). Idempotent. */
+  stop(failed?: boolean): Promise<void>;
 }
 
 /** Testing settings every node of the network shares (also what a foreign tor needs, see `clientTorrcLines`). */
@@ -382,7 +383,10 @@ export async function startTorNetwork(opts: { signal?: AbortSignal; timeoutMs?: 
         return launchClient(name, extraLines, socksPort, controlPort);
       },
       pids: () => procs.map((p) => p.pid),
-      stop,
+      stop: async (failed = false) => {
+        await stop();
+        await finishRunDir(runDir, failed);
+      },
     };
   } catch (err) {
     await stop();
