@@ -96,6 +96,19 @@ describe('federation through the SOCKS5 proxy', () => {
     }
   });
 
+  it('works with a proxy that asks for no authentication too', async () => {
+    const open = await startDante({ auth: false });
+    try {
+      const transport = new Socks5Transport({ host: open.host, port: open.port });
+      const mark = open.logMark();
+      const client = await connectClient(account(pair.b, 'bob', viaProxy(transport, pair.b)));
+      clients.push(client);
+      expect(open.connections(mark).filter((c) => c.verdict === 'pass').map((c) => c.destinationHost)).toEqual(['b.test']);
+    } finally {
+      await open.close(failures.failed);
+    }
+  });
+
   it('refuses a wrong password with a typed error and connects nowhere', async () => {
     const transport = new Socks5Transport({ host: dante.host, port: dante.port, username: dante.username, password: 'wrong' });
     const mark = dante.logMark();
