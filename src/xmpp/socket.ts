@@ -233,7 +233,9 @@ export function useBackoff(client: Client, minMs = 1000, maxMs = 30_000): void {
     inARow = 0;
     client.reconnect.delay = minMs;
   };
-  client.on('disconnect', () => {
+  // 'reconnecting' fires when a reconnect starts, i.e. after its delay was used: set the next one. (Not 'disconnect':
+  // its listeners run in the order they were added, and a reconnect.stop()/start() would put ours first.)
+  client.reconnect.on('reconnecting', () => {
     inARow += 1;
     client.reconnect.delay = Math.min(maxMs, minMs * 2 ** inARow);
   });
