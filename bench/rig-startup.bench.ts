@@ -138,20 +138,6 @@ async function danteFigures(signal: AbortSignal): Promise<Figure[]> {
   ];
 }
 
-/**
- * startTorNetwork, again (at most 3 tries) when a node could not bind its port: the rig picks its 12 ports before
- * spawning, and on this shared machine another process (other test runs, tor's own outgoing connections, all in the
- * kernel's ephemeral range) now and then takes one in between ("Address already in use"). Timings are the good try's.
- */
-async function startNetwork(signal: AbortSignal): Promise<TorNetwork> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await startTorNetwork({ signal });
-    } catch (err) {
-      if (attempt >= 3 || signal.aborted || !(err instanceof Error) || !err.message.includes('Address already in use')) throw err;
-    }
-  }
-}
 
 interface TorRun { keygen: number; consensus: number; bootstrap: number; exitReady: number; addOnion: number; onionWait: number; onionSinceStart: number }
 
@@ -166,7 +152,7 @@ async function torRun(signal: AbortSignal): Promise<TorRun> {
       target.listen({ host: '127.0.0.1', port: 0 }, resolve);
     });
     const { port: targetPort } = target.address() as AddressInfo;
-    net = await startNetwork(signal);
+    net = await startTorNetwork({ signal });
     const t = net.timings;
     const t0 = Date.now();
     const { onion, port } = await net.addOnion({ host: '127.0.0.1', port: targetPort });

@@ -31,20 +31,6 @@ const RUNS = 5;
 const BOOT_TIMEOUT_MS = 120_000;
 const GOAL = 1.05;
 
-/**
- * startTorNetwork, again (at most 3 tries) when a node could not bind its port: the rig picks its 12 ports before
- * spawning, and on this shared machine another process (other test runs, tor's own outgoing connections, all in the
- * kernel's ephemeral range) now and then takes one in between ("Address already in use"). Timings are the good try's.
- */
-async function startNetwork(signal: AbortSignal): Promise<TorNetwork> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await startTorNetwork({ signal });
-    } catch (err) {
-      if (attempt >= 3 || signal.aborted || !(err instanceof Error) || !err.message.includes('Address already in use')) throw err;
-    }
-  }
-}
 
 /** The torrc OwnedTor writes for `dataDir` on this network (no bridges, no proxy). */
 const appTorrc = (dataDir: string, net: TorNetwork): string => buildTorrc({ dataDir, bridges: [], extraLines: clientTorrcLines(net) });
@@ -115,7 +101,7 @@ async function run(signal: AbortSignal): Promise<Figure[]> {
   let net: TorNetwork | undefined;
   let failed = true;
   try {
-    net = await startNetwork(signal);
+    net = await startTorNetwork({ signal });
     const tor = findTorBinaries({}).tor;
     const app: number[] = [];
     const raw: number[] = [];

@@ -19,7 +19,6 @@
  *    medians over SWITCHES switches (and per direction), as a ratio to the 1 s goal.
  * The warm-up checks that each path uses its own local address, and WireGuard's counters that the tunnel carried data.
  */
-import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { NetnsRig } from '../test/rig/netns';
 import { finishRunDir, makeRunDir, RigError, waitFor, type ManagedProcess } from '../test/rig/util';
@@ -39,19 +38,8 @@ const ECHO_PORT = 7000;
 
 type Event = Record<string, unknown> & { ev: string };
 
-/** The JSON lines a child wrote to its log (its stderr goes there too, and is skipped). */
 function events(proc: ManagedProcess): Event[] {
-  if (!existsSync(proc.logFile)) return [];
-  const out: Event[] = [];
-  for (const line of readFileSync(proc.logFile, 'utf8').split('\n')) {
-    if (!line.startsWith('{')) continue;
-    try {
-      out.push(JSON.parse(line) as Event);
-    } catch {
-      // a line still being written
-    }
-  }
-  return out;
+  return proc.jsonLines<Event>();
 }
 
 /** Waits for the child's event `ev`; fails early on abort, on an "error" event, or when the child exits. */

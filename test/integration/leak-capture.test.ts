@@ -45,17 +45,7 @@ interface Ready extends Event {
 }
 
 function events(proc: ManagedProcess): Event[] {
-  if (!existsSync(proc.logFile)) return [];
-  const out: Event[] = [];
-  for (const line of readFileSync(proc.logFile, 'utf8').split('\n')) {
-    if (!line.startsWith('{')) continue;
-    try {
-      out.push(JSON.parse(line) as Event);
-    } catch {
-      // a line cut in the middle of being written
-    }
-  }
-  return out;
+  return proc.jsonLines<Event>();
 }
 
 function waitEvent(proc: ManagedProcess, what: string, pred: (e: Event) => boolean, timeoutMs: number): Promise<Event> {

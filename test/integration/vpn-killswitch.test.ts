@@ -15,7 +15,6 @@
  * itself still sends after the cut (a delayed ACK it owed) — the app sends nothing — and with vpn-enforce applied as
  * well, nothing at all.
  */
-import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -45,19 +44,8 @@ const WG_FILTER = `udp and host ${GW_PHYS} and port ${WG_PORT}`;
 
 type Event = Record<string, unknown> & { ev: string; at: number };
 
-/** The JSON lines a fixture wrote to its log (its stderr goes there too, and is skipped). */
 function events(proc: ManagedProcess): Event[] {
-  const out: Event[] = [];
-  if (!existsSync(proc.logFile)) return out;
-  for (const line of readFileSync(proc.logFile, 'utf8').split('\n')) {
-    if (!line.startsWith('{')) continue;
-    try {
-      out.push(JSON.parse(line) as Event);
-    } catch {
-      // a line cut in the middle of being written
-    }
-  }
-  return out;
+  return proc.jsonLines<Event>();
 }
 
 function waitEvent(proc: ManagedProcess, what: string, pred: (e: Event) => boolean, from = 0, timeoutMs = 10_000): Promise<Event> {

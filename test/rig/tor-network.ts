@@ -15,10 +15,13 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { SocksClient } from 'socks';
 import { consensusHasAll, fetchConsensus, TorControlMini } from './tor-control-mini';
+import { AUTHORITY_LINES, EXIT_POLICY, networkTorrcLines } from './tor-torrc';
 import { finishRunDir, freePort, makeRunDir, ManagedProcess, RigError, waitFor, waitForTcp } from './util';
 
 const run = promisify(execFile);
 const HOST = '127.0.0.1';
+
+export { clientTorrcLines, EXIT_POLICY, networkTorrcLines } from './tor-torrc';
 
 export class TorNetworkError extends RigError {
   override name = 'TorNetworkError';
@@ -74,32 +77,6 @@ export interface TorNetwork {
   /** SIGTERM to every tor of the network, wait until all are gone, then remove the run dir (kept, with log tails
    *  printed, if `failed`). Idempotent. */
   stop(failed?: boolean): Promise<void>;
-}
-
-/** Testing settings every node of the network shares (also what a foreign tor needs, see `clientTorrcLines`). */
-export function networkTorrcLines(dirAuthorityLines: readonly string[]): string[] {
-  return [
-    'TestingTorNetwork 1',
-    'AssumeReachable 1',
-    'PathsNeededToBuildCircuits 0.25',
-    'UseMicrodescriptors 0',
-    // Fetch directory info from the authorities, which always have it, rather than from a relay's cache, which can
-    // lag behind a fresh consensus (a failed descriptor fetch is only retried after ~10 s).
-    'FetchDirInfoEarly 1',
-    'GeoIPFile ""',
-    'GeoIPv6File ""',
-    ...dirAuthorityLines,
-  ];
-}
-
-/**
- * The torrc lines a client tor needs to join the network (its DataDirectory, SocksPort, ControlPort and Log lines are
- * the caller's). Give these to the app's own tor to have it bootstrap against the rig instead of the real Tor network.
- * Keep `UseMicrodescriptors 0`: the exit's policy summary (which microdescriptor clients go by) reads "reject 1-65535",
- * since it only counts public addresses, so such a client would find no exit for 127.0.0.0/8.
- */
-export function clientTorrcLines(network: { dirAuthorityLines: readonly string[] }): string[] {
-  return networkTorrcLines(network.dirAuthorityLines);
 }
 
 /** A SOCKS5 connect through tor; tor cannot resolve names here, so `dest.host` is an IP or a .onion. */
@@ -169,41 +146,6 @@ function controlLines(port: number, cookieFile: string): string[] {
   return [`ControlPort ${HOST}:${port}`, 'CookieAuthentication 1', `CookieAuthFile ${cookieFile}`];
 }
 
-/**
- * The exit reaches 127.0.0.0/8 and nothing else: every other IPv4 block is rejected line by line (IPv6 is off), and
- * only then comes `accept *4:*`. The plain `accept 127.0.0.0/8:*` + `reject *:*` does not work for clients: tor 0.4.9
- * judges an exit for a stream to an IP literal as if the address were unknown (connection_ap_can_use_exit() compares
- * tor_addr_parse()'s result, an address family, with 0), so an exit that rejects "most" addresses is never picked,
- * and streams to 127.0.0.2 wait forever while tor builds hundreds of doomed circuits. (127.0.0.1 happens to work:
- * the relays live there, so tor uses one as an "exit enclave".) Rejecting the rest explicitly before an accept-all
- * reads as "probably accepted" to that check, while the exit itself still matches the real address exactly.
- */
-export const EXIT_POLICY: readonly string[] = [
-  'ExitPolicy accept 127.0.0.0/8:*',
-  ...['0.0.0.0/2', '64.0.0.0/3', '96.0.0.0/4', '112.0.0.0/5', '120.0.0.0/6', '124.0.0.0/7', '126.0.0.0/8', '128.0.0.0/1']
-    .map((block) => `ExitPolicy reject ${block}:*`),
-  'ExitPolicy accept *4:*',
-  'ExitPolicy reject *:*',
-];
-
-const authorityLines = [
-  'AuthoritativeDirectory 1',
-  'V3AuthoritativeDirectory 1',
-  // The voting schedule as short as tor allows (VoteDelay + DistDelay must stay below the interval).
-  'TestingV3AuthInitialVotingInterval 5',
-  'TestingV3AuthInitialVoteDelay 2',
-  'TestingV3AuthInitialDistDelay 2',
-  'V3AuthVotingInterval 10',
-  'V3AuthVoteDelay 2',
-  'V3AuthDistDelay 2',
-  'V3AuthNIntervalsValid 2',
-  // So few relays would not earn these flags by themselves.
-  'TestingDirAuthVoteExit *',
-  'TestingDirAuthVoteGuard *',
-  'TestingDirAuthVoteHSDir *',
-  'TestingMinExitFlagThreshold 0',
-  'ExitPolicy reject *:*',
-];
 
 /** Spawns tor from `lines` (written to <dataDir>/torrc) with an empty defaults file, so no system torrc applies. */
 async function spawnTor(runDir: string, name: string, lines: readonly string[]): Promise<{ proc: ManagedProcess; dataDir: string; torrcFile: string }> {
@@ -223,7 +165,22 @@ function deadlineCheck(what: string, deadline: number, alive: () => void): () =>
   };
 }
 
+/**
+ * Starts the network, again (3 tries at most) when a node could not bind a port it was given: ports are checked free
+ * a few seconds before the relays start, and another test's server can take one in between.
+ */
 export async function startTorNetwork(opts: { signal?: AbortSignal; timeoutMs?: number } = {}): Promise<TorNetwork> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await startTorNetworkOnce(opts);
+    } catch (err) {
+      const busy = err instanceof Error && err.message.includes('Address already in use');
+      if (attempt >= 3 || opts.signal?.aborted === true || !busy) throw err;
+    }
+  }
+}
+
+async function startTorNetworkOnce(opts: { signal?: AbortSignal; timeoutMs?: number }): Promise<TorNetwork> {
   const startedAt = Date.now();
   const deadline = startedAt + (opts.timeoutMs ?? 150_000);
   const runDir = await makeRunDir('tor');
@@ -262,7 +219,7 @@ export async function startTorNetwork(opts: { signal?: AbortSignal; timeoutMs?: 
 
     const common = networkTorrcLines(dirAuthorityLines);
     for (const a of auths) {
-      const lines = [...common, ...nodeLines(a.dataDir, a.name), ...authorityLines, 'SocksPort 0',
+      const lines = [...common, ...nodeLines(a.dataDir, a.name), ...AUTHORITY_LINES, 'SocksPort 0',
         `Address ${HOST}`, `ORPort ${HOST}:${a.orPort}`, `DirPort ${HOST}:${a.dirPort}`, `ContactInfo ${a.name}@rig.invalid`];
       procs.push((await spawnTor(runDir, a.name, lines)).proc);
     }

@@ -97,6 +97,24 @@ export class ManagedProcess {
     return this.exitInfo === undefined;
   }
 
+  /**
+   * The JSON-object lines the process wrote to its log, in order: how a fixture child reports events. Other lines
+   * (stderr shares the log) are skipped, and so is a last line still being written.
+   */
+  jsonLines<T = Record<string, unknown>>(): T[] {
+    if (!existsSync(this.logFile)) return [];
+    const out: T[] = [];
+    for (const line of readFileSync(this.logFile, 'utf8').split('\n')) {
+      if (!line.startsWith('{')) continue;
+      try {
+        out.push(JSON.parse(line) as T);
+      } catch {
+        // a line cut in the middle of being written
+      }
+    }
+    return out;
+  }
+
   /** The last lines of the log, for error messages. */
   tail(lines = 30): string {
     return logTail(this.logFile, lines);
