@@ -108,6 +108,14 @@ export class ContactKeys {
     return this.trustStmt.run('tofu', accountId, jid, normaliseFingerprint(fingerprint)).changes > 0;
   }
 
+  /**
+   * Puts a key back to waiting for the user's decision, e.g. when an invite link named another key than the one
+   * published: it must not count as trusted on first use.
+   */
+  markChanged(accountId: number, jid: string, fingerprint: string): boolean {
+    return this.trustStmt.run('changed', accountId, jid, normaliseFingerprint(fingerprint)).changes > 0;
+  }
+
   /** The contact withdrew the key (or the user removed it). */
   remove(accountId: number, jid: string, fingerprint: string): boolean {
     return this.removeStmt.run(accountId, jid, normaliseFingerprint(fingerprint)).changes > 0;

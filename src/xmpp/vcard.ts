@@ -11,13 +11,13 @@ import { xml, type Element } from '@xmpp/client';
 import type { XmppAccount } from './account';
 import { imageSize, sniffImageType, type AvatarType } from './avatar-image';
 import { XmppInputError, XmppRequestError } from './errors';
+import { publish, pubsubItems } from './pep';
 import { checkJid } from './roster';
 import { LIMITS } from './validate';
 
 export const NS_VCARD4 = 'urn:ietf:params:xml:ns:vcard-4.0';
 export const NS_AVATAR_DATA = 'urn:xmpp:avatar:data';
 export const NS_AVATAR_METADATA = 'urn:xmpp:avatar:metadata';
-const NS_PUBSUB = 'http://jabber.org/protocol/pubsub';
 
 export const DEFAULT_MAX_AVATAR_BYTES = 64 * 1024;
 
@@ -70,14 +70,6 @@ export function checkAvatar(bytes: Uint8Array, maxBytes: number, expect?: { id?:
   if (expect?.id !== undefined && expect.id.toLowerCase() !== id) throw new AvatarError('avatar-bad-hash', 'The picture does not match its checksum.');
   const size = imageSize(bytes, type);
   return { id, type, bytes, ...(size === undefined ? {} : size) };
-}
-
-function pubsubItems(node: string, itemId?: string): Element {
-  return xml('pubsub', { xmlns: NS_PUBSUB }, xml('items', { node, ...(itemId === undefined ? { max_items: '1' } : {}) }, itemId === undefined ? null : xml('item', { id: itemId })));
-}
-
-function publish(node: string, id: string, payload: Element): Element {
-  return xml('pubsub', { xmlns: NS_PUBSUB }, xml('publish', { node }, xml('item', { id }, payload)));
 }
 
 export class Profiles {
