@@ -21,6 +21,8 @@ export interface OutboxEntry {
   readonly to: string;
   /** The message's child elements (body, or OX <openpgp/>), serialized once when queued. */
   readonly payload: readonly Element[];
+  /** What the user wrote, for a store that keeps it (the profile db, encrypted at rest); never put on the wire. */
+  readonly text?: string;
   state: OutboxState;
 }
 
