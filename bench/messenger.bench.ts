@@ -64,7 +64,9 @@ function count(bob: Side, n: number, timeoutMs: number): Promise<number> {
 const bench: Bench = {
   title: 'OX message pipeline across federation: latency vs plaintext, and sustained throughput',
   async run(signal) {
-    const pair = await startProsodyPair({ name: 'bench-messenger' });
+    // The servers' per-connection bandwidth limit (64kb/s in cove.cfg.lua, ~38 OX messages/s) is raised here: this
+    // measures Cove's pipeline, not the operator's rate limit (which the 1-sender figure at 64kb/s showed: 39.6/s).
+    const pair = await startProsodyPair({ name: 'bench-messenger', c2sRate: '2mb/s' });
     const dir = await makeRunDir('bench-messenger');
     const sides: Side[] = [];
     try {
@@ -139,7 +141,7 @@ const bench: Bench = {
         { name: 'OX latency (send → stored, decrypted and verified at bob), p50', value: oxP50, unit: 'ms', ratio: { value: oxP50 / plainP50, against: 'vs plaintext' } },
         { name: 'OX latency, p95', value: percentile(ox, 95), unit: 'ms', ratio: { value: percentile(ox, 95) / percentile(plain, 95), against: 'vs plaintext p95' } },
         { name: 'OX cost at p50 (goal ≤ 10 ms)', value: oxP50 - plainP50, unit: 'ms' },
-        { name: `OX throughput, 1 sender, ${String(BURST)} messages sent → decrypted at bob (goal ≥ 150)`, value: one, unit: 'messages/s' },
+        { name: `OX throughput, 1 sender, ${String(BURST)} messages sent → decrypted at bob, server limit 2mb/s (goal ≥ 150)`, value: one, unit: 'messages/s' },
         { name: `OX throughput, 4 senders on 4 c2s connections, ${String(BURST)} messages`, value: four, unit: 'messages/s', ratio: { value: four / one, against: 'vs 1 sender' } },
         { name: 'size of an OX chat stanza as received (a ~10-character text)', value: oxSize, unit: 'bytes' },
       ];

@@ -40,6 +40,7 @@ local defaults = {
 	S2S_ROUTES_ONLY = "false",                  -- "true": refuse s2s to any domain not in S2S_ROUTES (no DNS at all)
 	PLUGIN_DIR = "",                            -- where mod_cove_static_s2s.lua is; empty = "modules" next to this file
 	RUN_AS_ROOT = "false",                      -- "true" only in throw-away containers/test rigs
+	C2S_RATE = "64kb/s",                        -- bandwidth per client connection (a big OX message is ~1.7 kB)
 }
 
 local function setting(name)
@@ -195,7 +196,7 @@ registration_throttle_max = 3
 registration_throttle_period = 60 * 60
 
 limits = {
-	c2s = { rate = "64kb/s"; burst = "2s" };
+	c2s = { rate = setting("C2S_RATE"); burst = "2s" };
 	s2sin = { rate = "256kb/s"; burst = "2s" };
 }
 

@@ -67,6 +67,8 @@ export interface ProsodyPairOptions {
    * stop() reads the info line "Shutdown complete".
    */
   logLevel?: 'debug' | 'info';
+  /** Bandwidth per client connection (cove.cfg.lua's C2S_RATE, default its own 64kb/s), e.g. for throughput benches. */
+  c2sRate?: string;
 }
 
 interface InstanceSpec {
@@ -171,7 +173,7 @@ function readFrom(file: string, offset: number): string {
 }
 
 /** Environment for one instance: the outer COVE_XMPP_* are dropped so that only ours count. */
-function instanceEnv(spec: InstanceSpec, ports: { c2s: number; s2s: number }, dir: string, ca: TestCa, level: string): NodeJS.ProcessEnv {
+function instanceEnv(spec: InstanceSpec, ports: { c2s: number; s2s: number }, dir: string, ca: TestCa, level: string, c2sRate: string | undefined): NodeJS.ProcessEnv {
   const cert = ca.certs.get(spec.domain);
   if (cert === undefined) throw new ProsodyError(`no certificate for ${spec.domain}`);
   const env: NodeJS.ProcessEnv = {};
@@ -194,6 +196,7 @@ function instanceEnv(spec: InstanceSpec, ports: { c2s: number; s2s: number }, di
     COVE_XMPP_S2S_ROUTES: `${spec.peer.domain}=${spec.peer.host}:${spec.peer.s2sPort}`,
     COVE_XMPP_S2S_ROUTES_ONLY: 'true',
     COVE_XMPP_RUN_AS_ROOT: process.getuid?.() === 0 ? 'true' : 'false',
+    ...(c2sRate === undefined ? {} : { COVE_XMPP_C2S_RATE: c2sRate }),
   };
 }
 
@@ -220,7 +223,7 @@ export async function startProsodyPair(opts: ProsodyPairOptions = {}): Promise<P
     for (const spec of specs) {
       const dir = join(runDir, spec.domain);
       await mkdir(dir, { recursive: true });
-      const env = instanceEnv(spec, spec.ports, dir, ca, level);
+      const env = instanceEnv(spec, spec.ports, dir, ca, level, opts.c2sRate);
       servers.push(new ProsodyInstance(spec.domain, spec.host, spec.ports.c2s, spec.ports.s2s, dir, env, startTimeoutMs));
     }
     await Promise.all(servers.map((s) => s.start()));
