@@ -144,7 +144,7 @@ describe('VpnTransport', () => {
     const t0 = Date.now();
     tun.exists = false;
     await until('both closed', () => a.destroyed && b.destroyed);
-    expect(Date.now() - t0).toBeLessThan(500);
+    expect(Date.now() - t0).toBeLessThan(2000); // on the watcher's next look (200 ms), not after some long timeout
     expect(states[0]).toMatchObject({ state: 'blocked', reason: 'the VPN interface wgtest does not exist' });
     expect(errors.map((e) => e.message)).toEqual(['blocked by the kill switch: the VPN interface wgtest does not exist']);
     expect(vpn.heldCount).toBe(2);
