@@ -199,6 +199,7 @@ declare module '@xmpp/client' {
     off<K extends keyof Events>(event: K, listener: (...args: Events[K]) => void): this;
     removeListener<K extends keyof Events>(event: K, listener: (...args: Events[K]) => void): this;
     listenerCount(event: keyof Events): number;
+    emit<K extends keyof Events>(event: K, ...args: Events[K]): boolean;
   }
 
   /** What middleware sees for each incoming (use) or outgoing (filter) element. */
@@ -343,6 +344,8 @@ declare module '@xmpp/client' {
     isSecure(): boolean;
     /** Makes `socket` the connection's socket (used by STARTTLS to swap in the TLS socket). */
     _attachSocket(socket: XmppSocket): void;
+    /** Called by the parser for every element of the stream; emits 'element', then 'stanza' or 'nonza'. */
+    _onElement(element: Element): void;
   }
 
   export function client(options: ClientOptions): Client;

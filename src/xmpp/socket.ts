@@ -25,7 +25,7 @@ import { EventEmitter } from 'node:events';
 import type { Socket } from 'node:net';
 import { connect as tlsConnect, type TLSSocket } from 'node:tls';
 import { CoveError } from '../api/result';
-import { xml, type Client, type SaslMechanismClass, type SocketParameters, type XmppSocket } from '@xmpp/client';
+import { jid, xml, type Client, type Element, type SaslMechanismClass, type SocketParameters, type XmppSocket } from '@xmpp/client';
 
 export class XmppTransportError extends CoveError {
   override name = 'XmppTransportError';
@@ -193,6 +193,40 @@ export function useTransport(client: Client, opts: TransportOptions): void {
     return undefined;
   });
   useFastScram(client);
+  guardIncoming(client);
+}
+
+/**
+ * Guards what the parser hands the client. @xmpp/middleware builds a context for every element and throws, inside the
+ * socket's data handler, on a stanza whose `from` or `to` is not a valid JID (e.g. `a@`): a hostile server could crash
+ * the app with one stanza. Such a stanza is dropped here (`onDropped` says why), and a throw from any listener
+ * further down becomes the client's 'error' event instead of an uncaught exception.
+ */
+export function guardIncoming(client: Client, onDropped: (reason: string) => void = () => undefined): void {
+  const original = client._onElement.bind(client);
+  client._onElement = (element: Element): void => {
+    for (const name of ['from', 'to'] as const) {
+      const value = element.attrs[name];
+      if (value !== undefined && !validJid(value)) {
+        onDropped(`a stanza's ${name} is not a valid JID`);
+        return;
+      }
+    }
+    try {
+      original(element);
+    } catch (err) {
+      client.emit('error', err instanceof Error ? err : new XmppTransportError('an incoming element could not be handled'));
+    }
+  };
+}
+
+function validJid(text: string): boolean {
+  try {
+    jid(text);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** Throws unless the client's stream is TLS: call it before sending credentials or registration data. */

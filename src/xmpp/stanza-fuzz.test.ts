@@ -149,7 +149,7 @@ describe('stanza fuzz', () => {
       connect: () => Promise.reject(new TransportDownError('not in this test')),
     };
     const account = new XmppAccount({ domain: 'a.test', server: { host: '127.0.0.2', port: 5222 }, transport: neverConnect, accountKey: 'k', username: 'alice', password: 'x' });
-    const client = account.client as unknown as EventEmitter & { send: (el: Element) => Promise<void> };
+    const client = account.client as unknown as EventEmitter & { send: (el: Element) => Promise<void>; _onElement: (el: Element) => void };
     const replies: Element[] = [];
     client.send = (el) => {
       replies.push(el);
@@ -209,9 +209,10 @@ describe('stanza fuzz', () => {
         thrown.push(`${s.toString().slice(0, 200)}: ${String(err)}`);
       }
       if (s.is('iq')) {
-        // @xmpp/iq's callee (roster/block pushes) runs on 'element'. A throw here comes from the library itself.
+        // @xmpp/iq's callee (roster/block pushes) runs on 'element'; `_onElement` is where the parser hands elements
+        // over, behind Cove's guard (src/xmpp/socket.ts guardIncoming). Nothing may escape it.
         try {
-          client.emit('element', s);
+          client._onElement(s);
         } catch (err) {
           const key = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
           libraryThrows.set(key, (libraryThrows.get(key) ?? 0) + 1);
@@ -223,11 +224,11 @@ describe('stanza fuzz', () => {
     const sorted = [...counts.entries()].sort(([a], [b]) => a.localeCompare(b));
     console.log(`[stanza-fuzz] ${String(CASES)} stanzas (seed ${String(SEED)}) in ${ms.toFixed(0)} ms; ${String(replies.length)} iq replies; ${String(clientErrors.length)} client 'error' events`);
     console.log(`[stanza-fuzz] counts:\n${sorted.map(([k, v]) => `  ${k}: ${String(v)}`).join('\n')}`);
-    if (libraryThrows.size > 0) console.log(`[stanza-fuzz] thrown inside @xmpp's own 'element' handlers (not Cove code):\n${[...libraryThrows].map(([k, v]) => `  ${k}: ${String(v)}`).join('\n')}`);
+    if (libraryThrows.size > 0) console.log(`[stanza-fuzz] thrown out of the client's element entry point:\n${[...libraryThrows].map(([k, v]) => `  ${k}: ${String(v)}`).join('\n')}`);
     expect(thrown).toEqual([]);
     expect(untyped).toEqual([]);
     expect(unhandled).toEqual([]);
     expect(counts.get('carbons-event:accepted') ?? 0).toBeGreaterThan(0); // the mutations leave some valid ones
-    expect(ms).toBeLessThan(15_000);
+    expect([...libraryThrows.keys()]).toEqual([]);
   });
 });
