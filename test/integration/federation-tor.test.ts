@@ -23,15 +23,17 @@ let transport: TorTransport;
 let onion: { onion: string; port: number };
 const clients: Client[] = [];
 
-beforeAll(async () => {
-  [net, pair] = await Promise.all([startTorNetwork(), startProsodyPair({ name: 'tor-federation' })]);
-  // A client tor of our own on the network, so the test may stop it without breaking the network.
-  tor = await net.startClient({ name: 'fedclient' });
-  await tor.waitBootstrapped(WAIT_MS);
-  transport = new TorTransport({ socksEndpoint: () => tor.socks });
-  onion = await net.addOnion({ host: pair.a.host, port: pair.a.c2sPort });
-  await net.waitForOnion(onion.onion, onion.port, 90_000);
-});
+beforeAll(() =>
+  failures.guard(async () => {
+    [net, pair] = await Promise.all([startTorNetwork(), startProsodyPair({ name: 'tor-federation' })]);
+    // A client tor of our own on the network, so the test may stop it without breaking the network.
+    tor = await net.startClient({ name: 'fedclient' });
+    await tor.waitBootstrapped(WAIT_MS);
+    transport = new TorTransport({ socksEndpoint: () => tor.socks });
+    onion = await net.addOnion({ host: pair.a.host, port: pair.a.c2sPort });
+    await net.waitForOnion(onion.onion, onion.port, 90_000);
+  }),
+);
 
 afterAll(async () => {
   await Promise.all(clients.map((c) => stopClient(c)));

@@ -30,12 +30,14 @@ let dante: Dante;
 let net: TorNetwork;
 const clients: Client[] = [];
 
-beforeAll(async () => {
-  [pair, dante, net] = await Promise.all([startProsodyPair({ name: 'mode-switch' }), startDante({ auth: true }), startTorNetwork()]);
-  for (const [server, user] of [[pair.a, 'alice'], [pair.b, 'bob']] as const) {
-    await registerAccount({ host: server.host, port: server.c2sPort, domain: server.domain, ca: pair.caPem, username: user, password: `pw-${user}` });
-  }
-});
+beforeAll(() =>
+  failures.guard(async () => {
+    [pair, dante, net] = await Promise.all([startProsodyPair({ name: 'mode-switch' }), startDante({ auth: true }), startTorNetwork()]);
+    for (const [server, user] of [[pair.a, 'alice'], [pair.b, 'bob']] as const) {
+      await registerAccount({ host: server.host, port: server.c2sPort, domain: server.domain, ca: pair.caPem, username: user, password: `pw-${user}` });
+    }
+  }),
+);
 
 afterAll(async () => {
   await Promise.all(clients.map((c) => stopClient(c)));

@@ -55,11 +55,13 @@ async function aliceOverOnion(transport: TorTransport, reconnect: boolean): Prom
 
 const alive = (pid: number): boolean => existsSync(`/proc/${String(pid)}`);
 
-beforeAll(async () => {
-  [net, pair, echo] = await Promise.all([startTorNetwork(), startProsodyPair({ name: 'tor-owned' }), startEcho('127.0.0.1')]);
-  onion = await net.addOnion({ host: pair.a.host, port: pair.a.c2sPort });
-  await registerAccount({ host: pair.a.host, port: pair.a.c2sPort, domain: 'a.test', ca: pair.caPem, username: 'alice', password: 'pw-alice' });
-});
+beforeAll(() =>
+  failures.guard(async () => {
+    [net, pair, echo] = await Promise.all([startTorNetwork(), startProsodyPair({ name: 'tor-owned' }), startEcho('127.0.0.1')]);
+    onion = await net.addOnion({ host: pair.a.host, port: pair.a.c2sPort });
+    await registerAccount({ host: pair.a.host, port: pair.a.c2sPort, domain: 'a.test', ca: pair.caPem, username: 'alice', password: 'pw-alice' });
+  }),
+);
 
 afterAll(async () => {
   await Promise.all(clients.map((c) => stopClient(c)));

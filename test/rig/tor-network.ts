@@ -319,6 +319,7 @@ async function startTorNetworkOnce(opts: { signal?: AbortSignal; timeoutMs?: num
         const t0 = Date.now();
         let backoff = 250;
         let lastError = '';
+        let lastNewnym = t0;
         for (;;) {
           alive();
           const left = t0 + timeoutMs - Date.now();
@@ -329,6 +330,12 @@ async function startTorNetworkOnce(opts: { signal?: AbortSignal; timeoutMs?: num
             return Date.now() - t0;
           } catch (err) {
             lastError = err instanceof Error ? err.message : String(err);
+          }
+          // A client that looked the onion up before its descriptor reached the HSDirs does not ask those HSDirs
+          // again for 15 minutes; NEWNYM purges that memory (and tor honours one per 10 s).
+          if (Date.now() - lastNewnym > 10_000) {
+            lastNewnym = Date.now();
+            await clientCtl.command('SIGNAL NEWNYM').catch(() => undefined);
           }
           await sleep(Math.min(backoff, Math.max(0, t0 + timeoutMs - Date.now())));
           backoff = Math.min(backoff * 2, 2000);
