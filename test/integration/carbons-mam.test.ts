@@ -191,9 +191,13 @@ describe('carbons and archive catch-up on the Prosody pair', () => {
     expect([...stamps].sort((x, y) => x - y)).toEqual(stamps);
     expect(first.messages.every((m) => m.peer === 'bob@b.test')).toBe(true);
 
+    // b3 crosses s2s before alice's archive stores it: wait for it to arrive before alice answers, so the order is set.
+    const b3 = nextEvent<[Element]>(laptop.account, 'message', (m) => body(m) === 'b3');
     await bob.account.send(chat('alice@a.test', 'b3'));
+    await b3;
+    const a2 = nextEvent<[Element]>(bob.account, 'message', (m) => body(m) === 'a2');
     await laptop.account.send(chat('bob@b.test', 'a2'));
-    await nextEvent<[Element]>(bob.account, 'message', (m) => body(m) === 'a2');
+    await a2;
     const t1 = performance.now();
     const second = await mam.catchUp();
     console.log(`[carbons-mam] second catch-up (from the cursor): ${second.messages.length} messages in ${(performance.now() - t1).toFixed(0)} ms`);
