@@ -17,6 +17,7 @@ import { ArchiveCatchUp, MemoryMamCursorStore, NS_MAM } from '../../src/xmpp/mam
 import { Roster } from '../../src/xmpp/roster';
 import { trackFailures } from '../rig/lifecycle';
 import { startProsodyPair, type ProsodyPair, type ProsodyServer } from '../rig/prosody';
+import { nextEvent as nextEventOf } from '../helpers/events';
 
 const WAIT_MS = 10_000;
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -32,19 +33,7 @@ interface Device {
 }
 
 function nextEvent<A extends unknown[]>(emitter: EventEmitter, event: string, match: (...args: A) => boolean, timeoutMs = WAIT_MS): Promise<A> {
-  return new Promise((resolve, reject) => {
-    const onEvent = (...args: unknown[]): void => {
-      if (!match(...(args as A))) return;
-      clearTimeout(timer);
-      emitter.off(event, onEvent);
-      resolve(args as A);
-    };
-    const timer = setTimeout(() => {
-      emitter.off(event, onEvent);
-      reject(new Error(`timed out waiting for ${event}`));
-    }, timeoutMs);
-    emitter.on(event, onEvent);
-  });
+  return nextEventOf<A>(emitter, event, match, timeoutMs);
 }
 
 const body = (m: Element): string => m.getChildText('body') ?? '';

@@ -26,6 +26,7 @@ import type { Rejection } from '../../src/xmpp/validate';
 import { trackFailures } from '../rig/lifecycle';
 import { startProsodyPair, type ProsodyPair, type ProsodyServer } from '../rig/prosody';
 import { finishRunDir, makeRunDir } from '../rig/util';
+import { nextEvent as nextEventOf } from '../helpers/events';
 
 const WAIT_MS = 10_000;
 
@@ -38,19 +39,7 @@ interface Member {
 }
 
 function nextEvent<A extends unknown[]>(emitter: EventEmitter, event: string, match: (...args: A) => boolean, timeoutMs = WAIT_MS): Promise<A> {
-  return new Promise((resolve, reject) => {
-    const onEvent = (...args: unknown[]): void => {
-      if (!match(...(args as A))) return;
-      clearTimeout(timer);
-      emitter.off(event, onEvent);
-      resolve(args as A);
-    };
-    const timer = setTimeout(() => {
-      emitter.off(event, onEvent);
-      reject(new Error(`timed out waiting for ${event}`));
-    }, timeoutMs);
-    emitter.on(event, onEvent);
-  });
+  return nextEventOf<A>(emitter, event, match, timeoutMs);
 }
 
 const ms = (t0: number): string => `${(performance.now() - t0).toFixed(0)} ms`;

@@ -19,6 +19,7 @@ import type { Rejection } from '../../src/xmpp/validate';
 import { AvatarError, MemoryProfileCache, Profiles } from '../../src/xmpp/vcard';
 import { trackFailures } from '../rig/lifecycle';
 import { startProsodyPair, type ProsodyPair, type ProsodyServer } from '../rig/prosody';
+import { nextEvent as nextEventOf } from '../helpers/events';
 
 const WAIT_MS = 10_000;
 // A real 1x1 PNG.
@@ -35,21 +36,8 @@ interface Member {
   cache: MemoryProfileCache;
 }
 
-/** The next `event` on `emitter` whose arguments pass `match`; set it up before the action. */
 function nextEvent<A extends unknown[]>(emitter: EventEmitter, event: string, match: (...args: A) => boolean, timeoutMs = WAIT_MS): Promise<A> {
-  return new Promise((resolve, reject) => {
-    const onEvent = (...args: unknown[]): void => {
-      if (!match(...(args as A))) return;
-      clearTimeout(timer);
-      emitter.off(event, onEvent);
-      resolve(args as A);
-    };
-    const timer = setTimeout(() => {
-      emitter.off(event, onEvent);
-      reject(new Error(`timed out waiting for ${event}`));
-    }, timeoutMs);
-    emitter.on(event, onEvent);
-  });
+  return nextEventOf<A>(emitter, event, match, timeoutMs);
 }
 
 /** DirectTransport that remembers the options each connection was opened with. */
