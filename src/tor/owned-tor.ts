@@ -7,7 +7,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { chmod, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -185,9 +185,7 @@ export class OwnedTor implements TorProvider {
     control.onEvent('WARN', () => {
       this.events.emit('warning', { kind: 'tor-warning', message: 'Tor reported a problem (see the Tor log).' });
     });
-    control.onClose(() => {
-      // With TAKEOWNERSHIP tor exits when this connection closes; onExit reports it.
-    });
+    // With TAKEOWNERSHIP tor exits when this connection closes; onExit reports that.
     watchCircuits(control, () => this.events.emit('circuits'));
     await control.setEvents(['STATUS_CLIENT', 'WARN', ...LIVE_EVENTS]);
 
@@ -286,13 +284,5 @@ export class OwnedTor implements TorProvider {
   /** The pid of the running tor, for tests and diagnostics. */
   get pid(): number | undefined {
     return this.child?.pid;
-  }
-
-  /** For the stale-process check of a later run: the pid file tor wrote. */
-  pidFromFile(): number | undefined {
-    const f = torrcPaths(this.opts.dataDir).pidFile;
-    if (!existsSync(f)) return undefined;
-    const n = Number(readFileSync(f, 'utf8').trim());
-    return Number.isInteger(n) && n > 0 ? n : undefined;
   }
 }

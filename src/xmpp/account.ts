@@ -18,7 +18,7 @@ import { CoveError } from '../api/result';
 import { FATAL_REASONS, NotOnlineError, requestError, withTimeout, XmppAccountError, type FailureReason } from './errors';
 import { register, type RegisterOptions, type RegistrationOutcome } from './register';
 import { classifyFailure, DEFAULT_TIMEOUT_MS, pickMechanism, serviceUri, transportSocket, type ConnectionSettings } from './connection';
-import { destroySocket, requireTls, useBackoff, useTransport } from './socket';
+import { closeClient, requireTls, useBackoff, useTransport } from './socket';
 import { guarded, safeJid, type Rejection, type RejectionReason } from './validate';
 
 export type { ConnectionSettings, ServerEndpoint } from './connection';
@@ -164,15 +164,7 @@ export class XmppAccount extends EventEmitter<AccountEvents> {
   async stop(): Promise<void> {
     this.stopping = true;
     this.client.reconnect.stop();
-    const socket = this.client.socket;
-    try {
-      if (this.client.status !== 'offline') await withTimeout(this.client.stop(), 3000, 'closing the stream');
-    } catch {
-      // The server may be gone already; the socket is destroyed below either way.
-    } finally {
-      destroySocket(socket);
-      destroySocket(this.client.socket);
-    }
+    await closeClient(this.client);
     this.setState({ state: 'offline', retrying: false });
   }
 

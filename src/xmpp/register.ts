@@ -13,7 +13,7 @@ import { CoveError } from '../api/result';
 import { classifyFailure, DEFAULT_TIMEOUT_MS, pickMechanism, serviceUri, transportSocket, type ConnectionSettings } from './connection';
 import { collectBob, isCaptcha, NS_DATA, NS_OOB, parseDataForm, submitDataForm, type DataForm, type FormField, type FormValues, type MediaItem } from './dataform';
 import { RegistrationError, stanzaCondition, withTimeout, XmppAccountError, type RegistrationFailure } from './errors';
-import { destroySocket, requireTls, useTransport } from './socket';
+import { closeClient, requireTls, useTransport } from './socket';
 
 export const NS_REGISTER = 'jabber:iq:register';
 
@@ -248,15 +248,7 @@ class RegistrationSession {
   }
 
   private async close(): Promise<void> {
-    const socket = this.client.socket;
-    try {
-      if (this.client.status !== 'offline') await withTimeout(this.client.stop(), 3000, 'closing the stream');
-    } catch {
-      // gone already; destroyed below
-    } finally {
-      destroySocket(socket);
-      destroySocket(this.client.socket);
-    }
+    await closeClient(this.client);
   }
 }
 

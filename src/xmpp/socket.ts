@@ -148,6 +148,26 @@ export function destroySocket(socket: XmppSocket | null): void {
   if (socket instanceof HookedSocket || socket instanceof TlsUpgradedSocket) socket.destroy();
 }
 
+/**
+ * Closes the stream (waiting at most `timeoutMs` for the server, which may be gone), then destroys the socket
+ * whatever happened. Never throws. It does not stop reconnecting: the caller decides that.
+ */
+export async function closeClient(client: Client, timeoutMs = 3000): Promise<void> {
+  const socket = client.socket;
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    if (client.status !== 'offline') {
+      await Promise.race([client.stop(), new Promise((resolve) => (timer = setTimeout(resolve, timeoutMs)))]);
+    }
+  } catch {
+    // The server may be gone already; the socket is destroyed below either way.
+  } finally {
+    clearTimeout(timer);
+    destroySocket(socket);
+    destroySocket(client.socket);
+  }
+}
+
 async function handshake(socket: TlsUpgradedSocket, timeoutMs: number): Promise<void> {
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => {

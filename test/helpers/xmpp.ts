@@ -12,7 +12,7 @@
 import { isIP } from 'node:net';
 import { client as xmppClient, xml, type Client, type CredentialsHandler, type Element } from '@xmpp/client';
 import { openTcp } from '../../src/net/direct';
-import { destroySocket, requireTls, useBackoff, useTransport, type CreateSocket } from '../../src/xmpp/socket';
+import { closeClient, requireTls, useBackoff, useTransport, type CreateSocket } from '../../src/xmpp/socket';
 
 export type { CreateSocket, SocketTarget } from '../../src/xmpp/socket';
 
@@ -226,15 +226,7 @@ function watchStreamManagement(client: Client): (timeoutMs: number) => Promise<v
 /** Closes the stream (bounded by `timeoutMs`), then destroys the socket whatever happened. Never throws. */
 export async function stopClient(client: Client, timeoutMs = 3000): Promise<void> {
   client.reconnect.stop();
-  const socket = client.socket;
-  try {
-    if (client.status !== 'offline') await withTimeout(client.stop(), timeoutMs, 'closing the stream');
-  } catch {
-    // The server may be gone already; the socket is destroyed below either way.
-  } finally {
-    destroySocket(socket);
-    destroySocket(client.socket);
-  }
+  await closeClient(client, timeoutMs);
 }
 
 /** client.send with a deadline: a write that never completes must not hang a test. */
