@@ -1,7 +1,8 @@
 import { defineConfig } from 'vitest/config';
 
 // Three tiers, chosen by file name (DEVELOPERS.md), run one after the other (groupOrder):
-//   unit         *.test.ts(x) next to the code, plus test/unit/**: fast, no servers
+//   unit         *.test.ts next to the code, plus test/unit/**: fast, no servers
+//   ui           renderer/**/*.test.tsx: component tests in jsdom (testing-library)
 //   integration  test/integration/**: real Prosody, dante and a private Tor network from test/rig/
 //   e2e          test/e2e/**: real Chromium through the browser bridge
 export default defineConfig({
@@ -13,7 +14,19 @@ export default defineConfig({
         test: {
           name: 'unit',
           sequence: { groupOrder: 0 },
-          include: ['src/**/*.test.ts', 'bench/**/*.test.ts', 'main/**/*.test.ts', 'renderer/**/*.test.{ts,tsx}', 'test/unit/**/*.test.ts'],
+          include: ['src/**/*.test.ts', 'bench/**/*.test.ts', 'main/**/*.test.ts', 'renderer/**/*.test.ts', 'test/unit/**/*.test.ts'],
+          testTimeout: 20_000,
+        },
+      },
+      {
+        extends: true,
+        test: {
+          // Component tests of the renderer's features (testing-library in jsdom): fast, no servers.
+          name: 'ui',
+          sequence: { groupOrder: 0 },
+          include: ['renderer/**/*.test.tsx'],
+          environment: 'jsdom',
+          setupFiles: ['renderer/test-setup.ts'],
           testTimeout: 20_000,
         },
       },

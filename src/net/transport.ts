@@ -6,7 +6,9 @@ import type { Socket } from 'node:net';
 import { isIP } from 'node:net';
 import { InvalidTargetError } from './errors';
 
-export type ModeId = 'direct' | 'socks5' | 'vpn' | 'tor';
+import type { ModeId } from './mode-id';
+
+export type { ModeId };
 
 export interface Target {
   /** A host name (resolved by the proxy in proxy modes), an IP literal, or a .onion address. */

@@ -6,14 +6,14 @@
  * ('yes' / 'partly' / 'no'), why, and the seed statements it follows or departs from (`sourceNotes`).
  */
 import { z } from 'zod';
-import type { ModeId } from './transport';
+import type { ModeId } from './mode-id';
 import { SEED_STATEMENTS, SeedStatementIdSchema, SeedStatementSchema, type SeedStatementId } from './who-sees-what-seed';
 
 /** The four transports plus the variant "Tor to the server's .onion address". */
 export const PrivacyModeIdSchema = z.enum(['direct', 'socks5', 'vpn', 'tor', 'tor-onion']);
 export type PrivacyModeId = z.infer<typeof PrivacyModeIdSchema>;
 
-// Exactly transport.ts's ModeId (a compile error if one changes without the other).
+// Exactly mode-id.ts's ModeId (a compile error if one changes without the other).
 const TRANSPORT_MODES = { direct: 'direct', socks5: 'socks5', vpn: 'vpn', tor: 'tor' } as const satisfies { [K in ModeId]: K };
 export const TransportModeSchema = z.enum(TRANSPORT_MODES);
 
