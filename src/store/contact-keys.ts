@@ -3,12 +3,14 @@
  * - tofu: the first key seen for a JID, trusted on first use;
  * - verified: the user compared the fingerprint out of band;
  * - changed: a key that appeared after another one was known for the JID. The UI must say so before it encrypts to
- *   it; the user then verifies it (verified) or accepts it (tofu).
+ *   it; the user then verifies it (verified) or accepts it (tofu);
+ * - rejected: the user refused the key: it is never used and no longer waits for a decision (kept, so that the same
+ *   key published again is not asked about again; a verify or accept undoes it).
  */
 import type { Db } from './db';
 import { StoreInputError } from './errors';
 
-export type Trust = 'tofu' | 'verified' | 'changed';
+export type Trust = 'tofu' | 'verified' | 'changed' | 'rejected';
 
 export interface ContactKey {
   readonly accountId: number;
@@ -114,6 +116,11 @@ export class ContactKeys {
    */
   markChanged(accountId: number, jid: string, fingerprint: string): boolean {
     return this.trustStmt.run('changed', accountId, jid, normaliseFingerprint(fingerprint)).changes > 0;
+  }
+
+  /** The user refused the key. */
+  reject(accountId: number, jid: string, fingerprint: string): boolean {
+    return this.trustStmt.run('rejected', accountId, jid, normaliseFingerprint(fingerprint)).changes > 0;
   }
 
   /** The contact withdrew the key (or the user removed it). */

@@ -161,6 +161,23 @@ describe('migrations', () => {
     expect(latest.prepare('SELECT roster_ver FROM accounts').get()).toEqual({ roster_ver: null });
   });
 
+  it('v3 → v4 keeps the contact keys while widening their trust states, and adds the account settings', async () => {
+    const path = join(await temp.dir(), 'p.db');
+    const v3 = openDatabase({ path, encryption: 'none', migrations: migrations.slice(0, 3) });
+    v3.exec("INSERT INTO accounts (jid, created_at) VALUES ('me@a.test', 0)");
+    v3.prepare("INSERT INTO contact_keys VALUES (1, 'bob@b.test', ?, x'01', 'changed', 5, 6)").run('A'.repeat(40));
+    expect(() => v3.prepare("UPDATE contact_keys SET trust = 'rejected'").run()).toThrow(/CHECK/);
+    v3.close();
+    const v4 = temp.track(openDatabase({ path, encryption: 'none' }));
+    expect(v4.prepare('SELECT jid, trust, first_seen, last_seen FROM contact_keys').all()).toEqual([{ jid: 'bob@b.test', trust: 'changed', first_seen: 5, last_seen: 6 }]);
+    v4.prepare("UPDATE contact_keys SET trust = 'rejected'").run();
+    expect(() => v4.prepare("UPDATE contact_keys SET trust = 'maybe'").run()).toThrow(/CHECK/);
+    expect(v4.prepare('SELECT endpoints, password, secret_key, mam_cursor FROM accounts').get()).toEqual({ endpoints: '[]', password: null, secret_key: null, mam_cursor: null });
+    expect(() => v4.prepare("INSERT INTO settings VALUES ('x', 'not json')").run()).toThrow(/CHECK/);
+    expect(() => v4.prepare("DELETE FROM accounts").run()).not.toThrow();
+    expect(v4.prepare('SELECT count(*) AS n FROM contact_keys').get()).toEqual({ n: 0 });
+  });
+
   it('rolls a failing migration back completely and reports its version', async () => {
     const path = join(await temp.dir(), 'p.db');
     const broken: Migration[] = [

@@ -132,6 +132,48 @@ export const migrations: readonly Migration[] = [
       ) STRICT;
     `,
   },
+  {
+    version: 4,
+    name: 'account connection settings and key, drafts, settings, unread index, rejected keys',
+    // contact_keys gets the 'rejected' trust state: SQLite cannot change a CHECK, so the table is rebuilt (the
+    // runner wraps each step in a transaction; foreign keys point from contact_keys, none point to it).
+    up: `
+      -- What an account needs to connect again after a restart: its gateway endpoints (failover order), its
+      -- password and its OX secret key (the profile database is encrypted at rest), and where archive catch-up stopped.
+      ALTER TABLE accounts ADD COLUMN endpoints TEXT NOT NULL DEFAULT '[]' CHECK (json_valid(endpoints));
+      ALTER TABLE accounts ADD COLUMN password TEXT;
+      ALTER TABLE accounts ADD COLUMN secret_key TEXT;
+      ALTER TABLE accounts ADD COLUMN mam_cursor TEXT;
+
+      CREATE TABLE drafts (
+        conversation_id INTEGER PRIMARY KEY REFERENCES conversations(id) ON DELETE CASCADE,
+        text            TEXT NOT NULL,
+        updated_at      INTEGER NOT NULL
+      ) STRICT;
+
+      CREATE TABLE settings (
+        key   TEXT PRIMARY KEY,
+        value TEXT NOT NULL CHECK (json_valid(value))
+      ) STRICT;
+
+      -- Unread counts: incoming messages not yet read (state 4), per conversation.
+      CREATE INDEX messages_unread ON messages (conversation_id) WHERE direction = 'in' AND state < 4;
+
+      CREATE TABLE contact_keys_v4 (
+        account_id  INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+        jid         TEXT NOT NULL,
+        fingerprint TEXT NOT NULL CHECK (fingerprint GLOB '[0-9A-F]*' AND length(fingerprint) IN (40, 64)),
+        public_key  BLOB NOT NULL,
+        trust       TEXT NOT NULL CHECK (trust IN ('tofu', 'verified', 'changed', 'rejected')),
+        first_seen  INTEGER NOT NULL,
+        last_seen   INTEGER NOT NULL,
+        PRIMARY KEY (account_id, jid, fingerprint)
+      ) STRICT;
+      INSERT INTO contact_keys_v4 SELECT account_id, jid, fingerprint, public_key, trust, first_seen, last_seen FROM contact_keys;
+      DROP TABLE contact_keys;
+      ALTER TABLE contact_keys_v4 RENAME TO contact_keys;
+    `,
+  },
 ];
 
 export const LATEST_VERSION = migrations.length;

@@ -47,7 +47,7 @@ describe('export', () => {
     expect(readdirSync(dir).filter((f) => f.includes('.partial-'))).toEqual([]);
 
     const doc = JSON.parse(readFileSync(file, 'utf8')) as Exported;
-    expect(doc).toMatchObject({ format: 'cove-export', version: 1, schemaVersion: 3 });
+    expect(doc).toMatchObject({ format: 'cove-export', version: 1, schemaVersion: 4 });
     const [account] = doc.accounts;
     expect(account?.jid).toBe('me@a.test');
     expect(account?.contacts).toMatchObject([{ jid: 'peer@b.test', groups: ['g'] }]);

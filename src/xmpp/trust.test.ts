@@ -97,8 +97,11 @@ describe('trust on first use and changes', () => {
     expect(book.pending('bob@b.test')).toEqual([]);
     expect(fps(await book.keysForSending('bob@b.test'))).toEqual([bob1.fingerprint]);
     expect(fps(await book.keysForVerifying('bob@b.test'))).toEqual([bob1.fingerprint]);
-    // Stored as changed, so that it is asked about again (never used silently) after a restart.
-    expect(trustOf('bob@b.test', bob2.fingerprint)).toBe('changed');
+    // Stored as rejected: after a restart (a new book over the same store) it is still refused, not asked again.
+    expect(trustOf('bob@b.test', bob2.fingerprint)).toBe('rejected');
+    const restarted = new TrustBook({ store: store.contactKeys, accountId: store.accounts.ensure('me@a.test').id, ownJid: 'me@a.test' });
+    expect(restarted.pending('bob@b.test')).toEqual([]);
+    expect(fps(await restarted.keysForVerifying('bob@b.test'))).toEqual([bob1.fingerprint]);
     book.reject('bob@b.test', bob1.fingerprint);
     expect(book.canSendTo('bob@b.test')).toMatchObject({ ok: false, error: { code: 'ox-no-key' } });
     // Accepting it later undoes the rejection.

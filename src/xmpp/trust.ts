@@ -11,8 +11,8 @@
  * Our own keys (ours and our other devices') are kept under our own JID: the one we hold is `verified`; another one
  * appearing is `changed` like any other.
  *
- * A rejection is remembered for this session only (the schema's trust column has no `rejected` state): after a
- * restart a rejected key is `changed` again, i.e. the user is asked again and it is never used silently.
+ * A rejection is stored (trust `rejected`): the key is never used and the user is not asked about it again, until
+ * they accept or verify it after all.
  */
 import type { ContactKey, ContactKeys, Trust } from '../store/contact-keys';
 import { encodeBase64, normalizeBareJid } from '../crypto/encoding';
@@ -53,7 +53,6 @@ export class TrustBook {
   private readonly ownJid: string;
   private readonly now: () => Date;
   private readonly ownFingerprints = new Set<string>();
-  private readonly rejected = new Map<string, Set<string>>();
   private readonly parsed = new Map<string, OxPublicKey>();
 
   constructor(options: TrustBookOptions) {
@@ -69,7 +68,6 @@ export class TrustBook {
     this.ownFingerprints.add(fp);
     this.store.observe(this.accountId, this.ownJid, fp, Buffer.from(key.key.write()), this.now().getTime());
     this.store.verify(this.accountId, this.ownJid, fp);
-    this.unreject(this.ownJid, fp);
     return this.require(this.ownJid, fp);
   }
 
@@ -100,7 +98,6 @@ export class TrustBook {
     for (const old of before) {
       if (publishedFps.has(old.fingerprint) || (jid === this.ownJid && this.ownFingerprints.has(old.fingerprint))) continue;
       this.store.remove(this.accountId, jid, old.fingerprint);
-      this.unreject(jid, old.fingerprint);
       removed.push(old.fingerprint);
     }
     if (expectedFingerprint !== undefined) this.applyExpected(jid, expectedFingerprint, added);
@@ -111,8 +108,7 @@ export class TrustBook {
   accept(jidText: string, fingerprint: string): ContactKey {
     const jid = normalizeBareJid(jidText);
     const key = this.require(jid, fingerprint);
-    this.unreject(jid, key.fingerprint);
-    if (key.trust === 'changed') this.store.accept(this.accountId, jid, key.fingerprint);
+    if (key.trust === 'changed' || key.trust === 'rejected') this.store.accept(this.accountId, jid, key.fingerprint);
     return this.require(jid, key.fingerprint);
   }
 
@@ -125,26 +121,20 @@ export class TrustBook {
     const held = this.store.list(this.accountId, jid);
     const key = held.find((k) => fingerprintsMatch(k.fingerprint, fingerprint));
     if (key === undefined) throw new OxFingerprintMismatchError(jid, normalizeFingerprint(fingerprint) ?? '', held.map((k) => k.fingerprint));
-    this.unreject(jid, key.fingerprint);
     this.store.verify(this.accountId, jid, key.fingerprint);
     return this.require(jid, key.fingerprint);
   }
 
-  /** The user refuses a key: it is not used (for this session, see the top of this file) and no longer blocks sending. */
+  /** The user refuses a key: it is never used and no longer blocks sending. */
   reject(jidText: string, fingerprint: string): void {
     const jid = normalizeBareJid(jidText);
     const key = this.require(jid, fingerprint);
-    if (USABLE.has(key.trust)) this.store.markChanged(this.accountId, jid, key.fingerprint);
-    let set = this.rejected.get(jid);
-    if (set === undefined) {
-      set = new Set();
-      this.rejected.set(jid, set);
-    }
-    set.add(key.fingerprint);
+    this.store.reject(this.accountId, jid, key.fingerprint);
   }
 
   isRejected(jid: string, fingerprint: string): boolean {
-    return this.rejected.get(normalizeBareJid(jid))?.has(fingerprint) === true;
+    const fp = normalizeFingerprint(fingerprint);
+    return fp !== null && this.store.get(this.accountId, normalizeBareJid(jid), fp)?.trust === 'rejected';
   }
 
   /** All keys held for `jid`, rejected ones included. */
@@ -155,13 +145,13 @@ export class TrustBook {
   /** Keys waiting for the user's decision. */
   pending(jid: string): ContactKey[] {
     const bare = normalizeBareJid(jid);
-    return this.list(bare).filter((k) => k.trust === 'changed' && !this.isRejected(bare, k.fingerprint));
+    return this.list(bare).filter((k) => k.trust === 'changed' && k.trust !== 'rejected');
   }
 
   /** Whether we may encrypt to `jid` now, and to which keys; a typed reason when not. */
   canSendTo(jidText: string): SendCheck {
     const jid = normalizeBareJid(jidText);
-    const live = this.list(jid).filter((k) => !this.isRejected(jid, k.fingerprint));
+    const live = this.list(jid).filter((k) => k.trust !== 'rejected');
     const pending = live.filter((k) => k.trust === 'changed');
     if (pending.length > 0) return { ok: false, error: new OxKeyDecisionPendingError(jid, pending.map((k) => k.fingerprint)) };
     const usable = live.filter((k) => USABLE.has(k.trust));
@@ -184,7 +174,7 @@ export class TrustBook {
    */
   async keysForVerifying(jidText: string): Promise<HeldKey[]> {
     const jid = normalizeBareJid(jidText);
-    const held = this.list(jid).filter((k) => !this.isRejected(jid, k.fingerprint));
+    const held = this.list(jid).filter((k) => k.trust !== 'rejected');
     const out: HeldKey[] = [];
     for (const k of held) {
       const key = await this.parse(k);
@@ -209,7 +199,7 @@ export class TrustBook {
 
   private summary(jid: string, added: readonly string[], removed: readonly string[]): Reconciled {
     const keys = this.store.list(this.accountId, jid);
-    const pending = keys.filter((k) => k.trust === 'changed' && !this.isRejected(jid, k.fingerprint)).map((k) => k.fingerprint);
+    const pending = keys.filter((k) => k.trust === 'changed' && k.trust !== 'rejected').map((k) => k.fingerprint);
     return { jid, keys, added, removed, pending };
   }
 
@@ -218,10 +208,6 @@ export class TrustBook {
     const key = fp === null ? undefined : this.store.get(this.accountId, jid, fp);
     if (key === undefined) throw new OxUnknownKeyError(jid);
     return key;
-  }
-
-  private unreject(jid: string, fingerprint: string): void {
-    this.rejected.get(jid)?.delete(fingerprint);
   }
 
   /** The stored key, checked for its JID at the current time (expired or revoked since: left out). */
