@@ -11,3 +11,4 @@ export type { Direction, MessageRef, MessageState, NewMessage, Page, PageCursor,
 export type { OutboxItem, OutgoingMessage } from './outbox';
 export type { Avatar, Contact, RosterItem, Subscription } from './contacts';
 export type { ContactKey, Trust } from './contact-keys';
+export type { AccountConnection, ChatSummary, StoredEndpoint } from './app-data';

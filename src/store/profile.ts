@@ -11,6 +11,7 @@
  * ciphertext: deleting the key from the keychain (KeySource.forget) is the crypto-erasure that makes any remnant
  * unreadable. For a passphrase profile the remnants are as strong as the passphrase (and need the salt too).
  */
+import { AccountConnections, ChatSummaries, Drafts, Settings } from './app-data';
 import { existsSync, rmSync } from 'node:fs';
 import { Accounts, Conversations } from './accounts';
 import { ContactKeys } from './contact-keys';
@@ -50,6 +51,10 @@ export interface Store {
   readonly outbox: Outbox;
   readonly contacts: Contacts;
   readonly contactKeys: ContactKeys;
+  readonly connections: AccountConnections;
+  readonly drafts: Drafts;
+  readonly settings: Settings;
+  readonly chats: ChatSummaries;
   /** How many sent-but-unacked messages went back to the queue when the profile was opened. */
   readonly requeuedOnOpen: number;
   close(): void;
@@ -210,6 +215,10 @@ function buildStore(path: string, mode: ProfileMode, db: Db): Store {
     outbox,
     contacts: new Contacts(db),
     contactKeys: new ContactKeys(db),
+    connections: new AccountConnections(db),
+    drafts: new Drafts(db),
+    settings: new Settings(db),
+    chats: new ChatSummaries(db),
     requeuedOnOpen,
     close: () => {
       if (db.open) db.close();

@@ -145,7 +145,7 @@ export class TrustBook {
   /** Keys waiting for the user's decision. */
   pending(jid: string): ContactKey[] {
     const bare = normalizeBareJid(jid);
-    return this.list(bare).filter((k) => k.trust === 'changed' && k.trust !== 'rejected');
+    return this.list(bare).filter((k) => k.trust === 'changed');
   }
 
   /** Whether we may encrypt to `jid` now, and to which keys; a typed reason when not. */
@@ -199,7 +199,7 @@ export class TrustBook {
 
   private summary(jid: string, added: readonly string[], removed: readonly string[]): Reconciled {
     const keys = this.store.list(this.accountId, jid);
-    const pending = keys.filter((k) => k.trust === 'changed' && k.trust !== 'rejected').map((k) => k.fingerprint);
+    const pending = keys.filter((k) => k.trust === 'changed').map((k) => k.fingerprint);
     return { jid, keys, added, removed, pending };
   }
 
