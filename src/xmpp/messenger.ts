@@ -22,86 +22,20 @@ import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { type Element, type JID } from '@xmpp/client';
 import { xml } from '@xmpp/client';
-import { CoveError } from '../api/result';
 import { normalizeBareJid } from '../crypto/encoding';
-import {
-  ContentError,
-  CryptoError,
-  DecryptError,
-  KeyExpiredError,
-  KeyMissingError,
-  KeyRevokedError,
-  KeyUnusableError,
-  KeyUserIdError,
-  MessageFormatError,
-  NotEncryptedError,
-  NotForUsError,
-  PayloadTooLargeError,
-  SignatureError,
-  TimestampError,
-} from '../crypto/errors';
+import { ContentError, CryptoError } from '../crypto/errors';
 import { decryptSigncrypt, encryptSigncrypt } from '../crypto/ox';
-import type { Store } from '../store';
 import { MAX_BODY_CHARS, type MessageRef, type MessageState, type StoredMessage } from '../store/messages';
 import type { OutboxItem } from '../store/outbox';
-import type { XmppAccount } from './account';
-import type { KeyProvider } from './messenger-keys';
 import { classify, displayedStanza, messageId, NS_SM, oxMessageChildren, payloadText, receiptStanza, signcryptBody } from './messenger-stanzas';
+import { MessengerInputError, rejectionReason, type MessageRecord, type MessengerEvents, type MessengerOptions, type MessengerStats, type RejectionReason } from './messenger-types';
 import { OutboxSender } from './outbox';
 import { PersistentOutboxStore } from './outbox-store';
 import { personJid } from './validate';
 
 export type { KeyProvider } from './messenger-keys';
-
-export class MessengerInputError extends CoveError {
-  override name = 'MessengerInputError';
-  constructor(what: 'recipient' | 'text') {
-    super(`messenger-bad-${what}`, what === 'recipient' ? 'That is not a contact address.' : `A message has 1 to ${String(MAX_BODY_CHARS)} characters.`);
-  }
-}
-
-/** Why an incoming message was not stored. */
-export type RejectionReason = 'bad-signature' | 'no-key' | 'undecryptable' | 'not-for-us' | 'bad-time' | 'bad-content' | 'failed';
-
-export interface MessageRejection {
-  /** Bare JID the message claims to come from: the conversation the UI shows the warning in. */
-  readonly peer: string;
-  /** Its id, when it had one. */
-  readonly id: string | undefined;
-  readonly reason: RejectionReason;
-  /** The typed error behind it (a CryptoError for OX failures). */
-  readonly error: Error;
-}
-
-export interface MessengerEvents {
-  /** A new incoming message, stored (`encrypted: false` for plaintext: warn). */
-  message: [message: StoredMessage, peer: string];
-  /** One of our messages moved forward. */
-  state: [ref: MessageRef, state: MessageState];
-  /** An incoming message that was not stored, and why. */
-  rejected: [MessageRejection];
-  /** A message we had already: dropped. */
-  duplicate: [ref: MessageRef];
-  /** A message of an earlier run could not be encrypted again: it stays queued (and the later ones to that contact). */
-  stuck: [ref: MessageRef, error: Error];
-}
-
-export interface MessengerOptions {
-  readonly account: XmppAccount;
-  readonly store: Store;
-  readonly keys: KeyProvider;
-  /** How many messages may wait for the server's ack at once (default 200). */
-  readonly window?: number;
-  /** Ask the server for an ack (XEP-0198 <r/>) after this many messages written (default 20). */
-  readonly ackEvery?: number;
-}
-
-export interface MessengerStats {
-  received: number;
-  duplicates: number;
-  rejected: number;
-  receiptsSent: number;
-}
+export type { MessageRecord, MessageRejection, MessengerEvents, MessengerOptions, MessengerStats, RejectionReason } from './messenger-types';
+export { MessengerInputError } from './messenger-types';
 
 export class Messenger extends EventEmitter<MessengerEvents> {
   readonly accountId: number;
@@ -156,6 +90,19 @@ export class Messenger extends EventEmitter<MessengerEvents> {
     if (message?.direction !== 'in' || conversation === undefined) return;
     this.options.store.messages.advance(ref, 'read');
     if (this.options.account.online) await this.options.account.send(displayedStanza(conversation.peerJid, ref.id));
+  }
+
+  /**
+   * Takes a message of one of our conversations that did not come as a live delivery: a carbon (XEP-0280) or an
+   * archive result (XEP-0313), already checked by carbons.ts / mam.ts (from our own account, a forwarded message of
+   * the right shape). 'in': a contact sent it; 'out': one of our devices did — it is signed by one of our keys and its
+   * <to/> must name the contact. Stored once per (conversation, id), like live messages; receipts in records move
+   * our messages forward ('in') or mark a contact's messages read here because another device showed them ('out').
+   */
+  ingest(record: MessageRecord): Promise<void> {
+    const next = this.receiving.then(() => this.ingestNow(record)).catch(() => undefined);
+    this.receiving = next;
+    return next;
   }
 
   /** Resolves when what was sent and received so far has been handled (stored; written if online). */
@@ -244,6 +191,76 @@ export class Messenger extends EventEmitter<MessengerEvents> {
     }
   }
 
+  private async ingestNow(record: MessageRecord): Promise<void> {
+    const { message, direction } = record;
+    const type = message.attrs.type;
+    if (type === 'error' || type === 'groupchat' || type === 'headline') return;
+    const peer = personJid(record.peer);
+    if (peer === undefined || peer === this.ourJid) return;
+    const incoming = classify(message);
+    const id = messageId(message);
+    try {
+      if (incoming.kind === 'receipt') {
+        if (direction === 'in') this.onReceipt(peer, incoming.refersTo, incoming.state);
+        else if (incoming.state === 'read') this.onReadElsewhere(peer, incoming.refersTo);
+        return;
+      }
+      if (incoming.kind === 'other' || this.isDuplicate(peer, id)) return;
+      const time = Math.min(record.archivedAt?.getTime() ?? Date.now(), Date.now());
+      if (incoming.kind === 'plain') {
+        if (incoming.body.length > 0) await this.storeRecord(direction, peer, id, incoming.body, time, false);
+        return;
+      }
+      const { keys } = this.options;
+      const sender = direction === 'in' ? peer : this.ourJid;
+      let content;
+      try {
+        content = await decryptSigncrypt({
+          openpgpText: incoming.openpgpText,
+          ourJid: this.ourJid,
+          senderJid: sender,
+          ourKey: keys.ourKey,
+          senderKeys: await keys.keysForVerifying(sender),
+          ...(direction === 'out' ? { stanzaTo: peer } : {}),
+        });
+      } catch (err) {
+        if (!(err instanceof CryptoError)) throw err;
+        this.reject(peer, id, rejectionReason(err), err);
+        return;
+      }
+      const text = payloadText(content.payload);
+      if (text !== undefined) await this.storeRecord(direction, peer, id, text, Math.min(content.time.getTime(), time), true);
+    } catch (err) {
+      this.reject(peer, id, 'failed', err instanceof Error ? err : new Error(String(err)));
+    }
+  }
+
+  private storeRecord(direction: 'in' | 'out', peer: string, givenId: string | undefined, text: string, time: number, encrypted: boolean): Promise<void> {
+    if (text.length > MAX_BODY_CHARS) {
+      this.reject(peer, givenId, 'bad-content', new ContentError('the message is too long'));
+      return Promise.resolve();
+    }
+    const { store } = this.options;
+    const conversation = store.conversations.ensure(this.accountId, peer);
+    const id = givenId ?? randomUUID();
+    // Sent by another device of ours: the server has it (it made the carbon / archived it).
+    const state: MessageState = direction === 'out' ? 'acked' : 'delivered';
+    const { inserted, message } = store.messages.insert({ conversationId: conversation.id, id, direction, body: text, time, encrypted, state });
+    if (inserted) {
+      this.stats.received += 1;
+      this.emit('message', message, peer);
+    }
+    return Promise.resolve();
+  }
+
+  /** Another device of ours showed the contact's message (XEP-0333 displayed it sent): read here too. */
+  private onReadElsewhere(peer: string, refersTo: string): void {
+    const conversation = this.options.store.conversations.find(this.accountId, peer);
+    if (conversation === undefined) return;
+    const ref = { conversationId: conversation.id, id: refersTo };
+    if (this.options.store.messages.get(ref)?.direction === 'in' && this.options.store.messages.advance(ref, 'read')) this.emit('state', ref, 'read');
+  }
+
   private onReceipt(peer: string, refersTo: string, state: 'delivered' | 'read'): void {
     const conversation = this.options.store.conversations.find(this.accountId, peer);
     if (conversation === undefined) return;
@@ -327,14 +344,4 @@ export class Messenger extends EventEmitter<MessengerEvents> {
     this.stats.rejected += 1;
     this.emit('rejected', { peer: normalizeBareJid(peer), id, reason, error });
   }
-}
-
-function rejectionReason(err: CryptoError): RejectionReason {
-  if (err instanceof SignatureError) return 'bad-signature';
-  if (err instanceof KeyMissingError || err instanceof KeyExpiredError || err instanceof KeyRevokedError) return 'no-key';
-  if (err instanceof KeyUnusableError || err instanceof KeyUserIdError) return 'no-key';
-  if (err instanceof NotForUsError) return 'not-for-us';
-  if (err instanceof TimestampError) return 'bad-time';
-  if (err instanceof DecryptError || err instanceof NotEncryptedError || err instanceof MessageFormatError || err instanceof PayloadTooLargeError) return 'undecryptable';
-  return 'bad-content';
 }
