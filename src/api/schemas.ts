@@ -56,7 +56,8 @@ export const Socks5SettingsSchema = z.object({
 export const ModeSettingsSchema = z.discriminatedUnion('mode', [
   z.object({ mode: z.literal('direct') }),
   z.object({ mode: z.literal('socks5'), socks5: Socks5SettingsSchema }),
-  z.object({ mode: z.literal('vpn'), vpn: z.object({ interface: z.string().min(1).max(15), killSwitch: z.boolean() }) }),
+  // The kill switch is always on: VPN mode fails closed like the proxy modes (never a direct fallback).
+  z.object({ mode: z.literal('vpn'), vpn: z.object({ interface: z.string().min(1).max(15) }) }),
   z.object({ mode: z.literal('tor') }),
 ]);
 export type ModeSettings = z.infer<typeof ModeSettingsSchema>;
@@ -70,7 +71,8 @@ export const ModeStatusSchema = z.object({
   error: ApiErrorSchema.optional(),
   /** The settings in force (no password). */
   socks5: Socks5SettingsSchema.omit({ password: true }).optional(),
-  vpn: z.object({ interface: z.string(), killSwitch: z.boolean(), holding: z.boolean() }).optional(),
+  /** holding: the tunnel is down and the kill switch holds every connection (nothing leaves). */
+  vpn: z.object({ interface: z.string(), holding: z.boolean() }).optional(),
 });
 export type ModeStatus = z.infer<typeof ModeStatusSchema>;
 
@@ -92,7 +94,7 @@ export type TorStatus = z.infer<typeof TorStatusSchema>;
 
 export const HopViewSchema = z.object({ kind: z.enum(['direct', 'proxy', 'tunnel', 'tor']), host: z.string(), port: z.number() });
 export const ConnectionViewSchema = z.object({
-  id: z.number(),
+  id: z.string(),
   purpose: z.string(),
   /** The account's opaque label ("Account 1"), never its address. */
   account: z.string().nullable(),

@@ -1,0 +1,225 @@
+/**
+ * Chats, contacts and keys: what the conversation list, the conversation view, the contact list and the
+ * verification dialog show and do. Reads come from the profile store (they work while a gateway is away); actions
+ * go through the account's session.
+ */
+import type { Handlers } from '../api/contract';
+import type { ChatView, ContactView, MessageView } from '../api/schemas';
+import { CoveError } from '../api/result';
+import type { StoredMessage } from '../store';
+import type { ContactKey } from '../store/contact-keys';
+import { buildInvite, parseInvite, type Invite } from '../xmpp/invite';
+import { checkJid } from '../xmpp/roster';
+import type { CoreContext } from './core';
+import type { AccountSession } from './session';
+
+type ChatOps = Pick<
+  Handlers,
+  | 'chats'
+  | 'messages'
+  | 'search'
+  | 'send'
+  | 'markRead'
+  | 'setDraft'
+  | 'openChat'
+  | 'contacts'
+  | 'contactAdd'
+  | 'contactApprove'
+  | 'contactDeny'
+  | 'contactRemove'
+  | 'contactBlock'
+  | 'invite'
+  | 'keys'
+  | 'keyDecide'
+>;
+
+export const toView = (m: StoredMessage): MessageView => ({
+  seq: m.seq,
+  conversationId: m.conversationId,
+  id: m.id,
+  direction: m.direction,
+  body: m.body,
+  time: m.time,
+  state: m.state,
+  encrypted: m.encrypted,
+});
+
+const keyView = (k: ContactKey) => ({ fingerprint: k.fingerprint, trust: k.trust, firstSeen: k.firstSeen });
+
+function keyState(keys: readonly ContactKey[]): ChatView['keys'] {
+  if (keys.some((k) => k.trust === 'changed')) return 'changed';
+  const usable = keys.filter((k) => k.trust === 'tofu' || k.trust === 'verified');
+  if (usable.length === 0) return 'none';
+  return usable.every((k) => k.trust === 'verified') ? 'verified' : 'unverified';
+}
+
+export function chatHandlers(ctx: CoreContext): ChatOps {
+  const session = (accountId: number): AccountSession => {
+    const s = ctx.sessions.get(accountId);
+    if (s === undefined) throw new CoveError('account-unknown', 'There is no such account.');
+    return s;
+  };
+
+  const conversation = (conversationId: number) => {
+    const c = ctx.store().conversations.get(conversationId);
+    if (c === undefined) throw new CoveError('chat-unknown', 'There is no such conversation.');
+    return c;
+  };
+
+  const chatView = (conversationId: number): ChatView => {
+    const store = ctx.store();
+    const summary = store.chats.list().find((c) => c.conversationId === conversationId);
+    const c = conversation(conversationId);
+    const last = summary?.last;
+    return {
+      conversationId,
+      accountId: c.accountId,
+      peer: c.peerJid,
+      name: store.contacts.get(c.accountId, c.peerJid)?.name ?? null,
+      last: last === undefined ? null : toView(last),
+      unread: summary?.unread ?? 0,
+      keys: keyState(store.contactKeys.list(c.accountId, c.peerJid)),
+      draft: store.drafts.get(conversationId),
+    };
+  };
+
+  const keysView = (accountId: number, jid: string) => {
+    const s = session(accountId);
+    const peer = checkJid(jid);
+    return { own: s.fingerprint, ownJid: s.jid, peer, keys: s.keys.trust.list(peer).map(keyView) };
+  };
+
+  return {
+    chats: () => {
+      const store = ctx.store();
+      return Promise.resolve(
+        store.chats.list().map((c) => ({
+          conversationId: c.conversationId,
+          accountId: c.accountId,
+          peer: c.peerJid,
+          name: store.contacts.get(c.accountId, c.peerJid)?.name ?? null,
+          last: c.last === undefined ? null : toView(c.last),
+          unread: c.unread,
+          keys: keyState(store.contactKeys.list(c.accountId, c.peerJid)),
+          draft: c.draft,
+        })),
+      );
+    },
+    messages: ({ conversationId, before, limit }) => {
+      const page = ctx.store().messages.page(conversation(conversationId).id, limit, before);
+      return Promise.resolve({ messages: page.messages.map(toView), next: page.next ?? null });
+    },
+    search: ({ query, limit }) => Promise.resolve(ctx.store().messages.search(query, { limit }).map(toView)),
+    send: async ({ accountId, jid, text }) => {
+      const s = session(accountId);
+      const peer = checkJid(jid);
+      const stored = await s.send(peer, text);
+      ctx.store().drafts.set(stored.conversationId, '');
+      return toView(stored);
+    },
+    markRead: async ({ conversationId }) => {
+      const c = conversation(conversationId);
+      const store = ctx.store();
+      const newest = store.messages.page(c.id, 50).messages.find((m) => m.direction === 'in' && m.state !== 'read');
+      store.chats.markRead(c.id);
+      // One XEP-0333 <displayed/> for the newest: it stands for every message before it.
+      if (newest !== undefined) await ctx.sessions.get(c.accountId)?.messenger.markRead({ conversationId: c.id, id: newest.id });
+      return {};
+    },
+    setDraft: ({ conversationId, text }) => {
+      ctx.store().drafts.set(conversation(conversationId).id, text);
+      return Promise.resolve({});
+    },
+    openChat: ({ accountId, jid }) => {
+      session(accountId);
+      const c = ctx.store().conversations.ensure(accountId, checkJid(jid));
+      return Promise.resolve(chatView(c.id));
+    },
+    contacts: ({ accountId }) => {
+      const s = session(accountId);
+      const store = ctx.store();
+      const blocked = new Set(s.blocking.list());
+      const requests = new Set(s.roster.pendingRequests());
+      const roster = s.roster.list();
+      const items = roster.length > 0 || s.account.online ? roster.map((i) => ({ jid: i.jid, name: i.name ?? null, subscription: i.subscription, ask: i.pendingOut })) : store.contacts.list(accountId);
+      const seen = new Set(items.map((i) => i.jid));
+      const view = (jid: string, name: string | null, subscription: ContactView['subscription'], asked: boolean): ContactView => ({
+        jid,
+        name,
+        subscription,
+        asked,
+        request: requests.has(jid),
+        online: s.roster.presenceOf(jid)?.available === true,
+        blocked: blocked.has(jid),
+        keys: store.contactKeys.list(accountId, jid).map(keyView),
+      });
+      const list = items.map((i) => view(i.jid, i.name, i.subscription, i.ask));
+      for (const jid of requests) if (!seen.has(jid)) list.push(view(jid, null, 'none', false));
+      for (const jid of blocked) if (!seen.has(jid) && !requests.has(jid) && jid.includes('@')) list.push(view(jid, null, 'none', false));
+      return Promise.resolve(list);
+    },
+    contactAdd: async ({ accountId, address }) => {
+      const s = session(accountId);
+      const text = address.trim();
+      const invite: Invite = text.toLowerCase().startsWith('xmpp:') ? parseInvite(text) : { jid: checkJid(text) };
+      if (invite.jid === s.jid) throw new CoveError('contact-self', 'That is your own address.');
+      if (invite.fingerprint !== undefined) s.expectFingerprint(invite.jid, invite.fingerprint);
+      await s.roster.add(invite.jid, invite.name);
+      ctx.store().conversations.ensure(accountId, invite.jid);
+      const added = (await handlersContacts(accountId)).find((c) => c.jid === invite.jid);
+      return added ?? { jid: invite.jid, name: null, subscription: 'none', asked: true, request: false, online: false, blocked: false, keys: [] };
+    },
+    contactApprove: async ({ accountId, jid }) => {
+      await session(accountId).roster.approve(checkJid(jid));
+      ctx.emit({ type: 'contacts', accountId });
+      return {};
+    },
+    contactDeny: async ({ accountId, jid }) => {
+      await session(accountId).roster.deny(checkJid(jid));
+      ctx.emit({ type: 'contacts', accountId });
+      return {};
+    },
+    contactRemove: async ({ accountId, jid }) => {
+      await session(accountId).roster.remove(checkJid(jid));
+      return {};
+    },
+    contactBlock: async ({ accountId, jid, blocked }) => {
+      const s = session(accountId);
+      if (blocked) await s.blocking.block(jid.trim());
+      else await s.blocking.unblock(jid.trim());
+      ctx.emit({ type: 'contacts', accountId });
+      return {};
+    },
+    invite: ({ accountId }) => {
+      const s = session(accountId);
+      return Promise.resolve({ uri: buildInvite({ jid: s.jid, fingerprint: s.fingerprint }) });
+    },
+    keys: ({ accountId, jid }) => Promise.resolve(keysView(accountId, jid)),
+    keyDecide: ({ accountId, jid, fingerprint, decision }) => {
+      const trust = session(accountId).keys.trust;
+      const peer = checkJid(jid);
+      if (decision === 'verify') trust.verify(peer, fingerprint);
+      else if (decision === 'accept') trust.accept(peer, fingerprint);
+      else trust.reject(peer, fingerprint);
+      ctx.emit({ type: 'contacts', accountId });
+      return Promise.resolve(keysView(accountId, peer));
+    },
+  };
+
+  function handlersContacts(accountId: number): Promise<ContactView[]> {
+    const s = session(accountId);
+    const store = ctx.store();
+    return Promise.resolve(
+      s.roster.list().map((i) => ({
+        jid: i.jid,
+        name: i.name ?? null,
+        subscription: i.subscription,
+        asked: i.pendingOut,
+        request: false,
+        online: s.roster.presenceOf(i.jid)?.available === true,
+        blocked: s.blocking.list().includes(i.jid),
+        keys: store.contactKeys.list(accountId, i.jid).map(keyView),
+      })),
+    );
+  }
+}
