@@ -24,7 +24,10 @@ export interface ProsodyServer {
   readonly c2sPort: number;
   readonly s2sPort: number;
   readonly dataDir: string;
-  /** Prosody's own log (level info unless COVE_RIG_PROSODY_DEBUG=1). Start-up errors go to `stdoutLog`. */
+  /**
+   * Prosody's own log (level info unless COVE_RIG_PROSODY_DEBUG=1; addresses and JIDs redacted at info, as for an
+   * operator, not at debug). Start-up errors go to `stdoutLog`.
+   */
   readonly logFile: string;
   readonly stdoutLog: string;
   readonly running: boolean;
@@ -191,7 +194,13 @@ function instanceEnv(spec: InstanceSpec, ports: { c2s: number; s2s: number }, di
     COVE_XMPP_PIDFILE: join(dir, 'prosody.pid'),
     COVE_XMPP_LOG_FILE: join(dir, 'prosody.log'),
     COVE_XMPP_LOG_LEVEL: level,
-    COVE_XMPP_ALLOW_REGISTRATION: 'true',
+    // Debug runs are for reading the rig's own traffic: unredacted (the addresses are loopback, the users made up).
+    COVE_XMPP_LOG_REDACT: level === 'debug' ? 'false' : 'true',
+    // No settings file: a cove.env someone left next to the config must not change the rig.
+    COVE_XMPP_SETTINGS: '-',
+    // Open sign-up, unthrottled for the rig's clients, which all connect from loopback (127.0.0.1 as source).
+    COVE_XMPP_REGISTRATION: 'open',
+    COVE_XMPP_REGISTRATION_ALLOWLIST: '127.0.0.1 ::1',
     COVE_XMPP_MAM_EXPIRES: '1d',
     COVE_XMPP_S2S_ROUTES: `${spec.peer.domain}=${spec.peer.host}:${spec.peer.s2sPort}`,
     COVE_XMPP_S2S_ROUTES_ONLY: 'true',
