@@ -133,7 +133,7 @@ export function accountHandlers(ctx: CoreContext): { handlers: AccountOps; resum
 
   const addAccount = async (jid: string, password: string, endpoints: readonly Endpoint[], key: OxSecretKey): Promise<AccountSession> => {
     const store = ctx.store();
-    if (store.accounts.list().some((a) => a.jid === jid)) throw new AccountInputError('account-exists', 'This account is in Cove already.');
+    if ([...ctx.sessions.values()].some((x) => x.jid === jid)) throw new AccountInputError('account-exists', 'This account is in Cove already.');
     const account = store.accounts.ensure(jid);
     store.connections.set(account.id, { endpoints, password, secretKey: await sealKey(key) });
     const session = startSession(account.id, jid, password, endpoints, key);
