@@ -67,7 +67,7 @@ export const ModeStatusSchema = z.object({
   phase: z.enum(['ready', 'switching', 'failed']),
   /** The mode being switched to, while switching. */
   to: ModeIdSchema.optional(),
-  /** What went wrong with the last switch (the previous mode stays, or nothing goes out: never a silent fallback). */
+  /** What went wrong with the last switch: the chosen mode stays in force and refuses every connection (never a fallback). */
   error: ApiErrorSchema.optional(),
   /** The settings in force (no password). */
   socks5: Socks5SettingsSchema.omit({ password: true }).optional(),

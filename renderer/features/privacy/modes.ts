@@ -1,9 +1,21 @@
-/** The four privacy modes as the picker shows them. The "who sees what" cards come from the core's model later. */
-export const MODES = [
-  { id: 'direct', label: 'Direct', hint: 'Fastest. The gateway operator and your network see your IP address.' },
-  { id: 'socks5', label: 'SOCKS5', hint: 'Through your proxy. The proxy operator sees your IP; the gateway does not.' },
-  { id: 'vpn', label: 'VPN', hint: 'Through your tunnel, with a kill switch. The VPN provider sees your IP.' },
-  { id: 'tor', label: 'Tor', hint: 'Through Tor relays. No single party sees both your IP and your gateway.' },
-] as const;
+/** The four privacy modes the picker offers, in the order it shows them (what each one reveals comes from the core). */
+import type { ModeIdValue } from '../../../src/api/contract';
 
-export type ModeId = (typeof MODES)[number]['id'];
+export type ModeId = ModeIdValue;
+
+export const MODE_IDS = ['direct', 'socks5', 'vpn', 'tor'] as const satisfies readonly ModeId[];
+
+/** Short names for the picker, the sidebar status and the connections table. */
+export const MODE_NAMES: Record<ModeId, string> = { direct: 'Direct', socks5: 'SOCKS5', vpn: 'VPN', tor: 'Tor' };
+
+/** "to Tor", "to your SOCKS5 proxy": how a switch is described. */
+export const MODE_TARGETS: Record<ModeId, string> = {
+  direct: 'a direct connection',
+  socks5: 'your SOCKS5 proxy',
+  vpn: 'your VPN',
+  tor: 'Tor',
+};
+
+export function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
