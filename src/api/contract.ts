@@ -116,6 +116,8 @@ export const EventSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('rejected'), accountId: IdSchema, peer: z.string(), error: ApiErrorSchema }),
   z.object({ type: z.literal('connections') }),
   z.object({ type: z.literal('profile') }),
+  /** The OS opened an xmpp: link with Cove (Electron's protocol handler): the UI offers to add the contact. */
+  z.object({ type: z.literal('openLink'), uri: z.string().max(4096) }),
 ]);
 export type CoveEvent = z.infer<typeof EventSchema>;
 
