@@ -17,6 +17,7 @@ export function App() {
     try {
       const info = await call('appInfo', {});
       const accounts = info.profile === 'open' ? (await call('accounts', {})).length : 0;
+      if (info.profile === 'open') await useSettings.getState().load().catch(() => undefined);
       setPhase({ kind: 'ready', info, accounts });
     } catch (err) {
       setPhase({ kind: 'error', message: err instanceof Error ? err.message : String(err) });
