@@ -17,7 +17,8 @@ import type { Logger } from '../log/redact';
 import { CoveError } from '../api/result';
 import { FATAL_REASONS, NotOnlineError, requestError, withTimeout, XmppAccountError, type FailureReason } from './errors';
 import { register, type RegisterOptions, type RegistrationOutcome } from './register';
-import { classifyFailure, DEFAULT_TIMEOUT_MS, pickMechanism, serviceUri, transportSocket, type ConnectionSettings } from './connection';
+import { classifyFailure, DEFAULT_TIMEOUT_MS, endpointPool, pickMechanism, serviceUri, trackEndpoints, transportSocket, type ConnectionSettings } from './connection';
+import type { EndpointPool } from './endpoints';
 import { closeClient, requireTls, useBackoff, useTransport } from './socket';
 import { guarded, safeJid, type Rejection, type RejectionReason } from './validate';
 
@@ -58,6 +59,8 @@ export class XmppAccount extends EventEmitter<AccountEvents> {
 
   readonly client: Client;
   readonly timeoutMs: number;
+  /** With several endpoints (failover, load balance): their pool and health; undefined with one `server`. */
+  readonly endpoints: EndpointPool | undefined;
   private readonly filters: InboundFilter[] = [];
   private stopping = false;
   private halted = false;
@@ -78,8 +81,12 @@ export class XmppAccount extends EventEmitter<AccountEvents> {
       },
     });
     this.client.timeout = Math.min(this.timeoutMs, 10_000);
+    const pool = endpointPool(options);
+    this.endpoints = pool;
+    const onLost = pool === undefined ? undefined : trackEndpoints(this.client, options, pool, () => !this.stopping && !this.halted);
     useTransport(this.client, {
-      createSocket: transportSocket(options),
+      createSocket: transportSocket(options, pool),
+      ...(onLost === undefined ? {} : { onConnectionLost: onLost }),
       timeoutMs: this.timeoutMs,
       ...(options.ca === undefined ? {} : { ca: options.ca }),
     });

@@ -1,13 +1,16 @@
 /**
- * What an account connection and a registration share: where the server is, the Transport that opens the socket
- * (tagged with the account's opaque key, never its JID), the service URI (complete: no SRV/host-meta look-up),
- * the SASL mechanism choice and the mapping of failures to typed reasons.
+ * What an account connection and a registration share: where the server is (one endpoint, or a pool of them with
+ * failover, see endpoints.ts), the Transport that opens the socket (tagged with the account's opaque key, never its
+ * JID), the service URI (complete: no SRV/host-meta look-up), the SASL mechanism choice and the mapping of failures
+ * to typed reasons.
  */
-import { isIP } from 'node:net';
+import { isIP, type Socket } from 'node:net';
+import type { Client } from '@xmpp/client';
 import type { TrackedConnectOptions } from '../net/registry';
 import type { Transport } from '../net/transport';
-import { XmppAccountError, type FailureReason } from './errors';
-import type { CreateSocket } from './socket';
+import { EndpointError, EndpointPool, reachableIn, type Endpoint, type GatewayEndpoint } from './endpoints';
+import { FATAL_REASONS, XmppAccountError, type FailureReason } from './errors';
+import { reconnectPromptly, type CreateSocket } from './socket';
 
 export const DEFAULT_TIMEOUT_MS = 15_000;
 
@@ -26,6 +29,12 @@ export interface ConnectionSettings {
    * this in when the user gave no host; it must never run in proxy modes (a DNS leak). Not implemented: give a host.
    */
   server: ServerEndpoint;
+  /**
+   * The gateway's endpoints in order of preference (clearnet, .onion, the nodes of a cluster serving `domain`), or a
+   * pool of them (e.g. shared, or with a seeded random). When given, every connection attempt goes to the endpoint
+   * the pool picks, a lost connection marks its endpoint failed, and `server` only fills in the service URI.
+   */
+  endpoints?: readonly GatewayEndpoint[] | EndpointPool;
   /** The privacy mode's Transport, or a getter of the current one (it changes on a mode switch). */
   transport: Transport | (() => Transport);
   /** An opaque per-account key (never the JID): keeps accounts on separate Tor circuits, names it in the registry. */
@@ -48,6 +57,7 @@ export function classifyFailure(err: unknown): FailureReason {
     if (TLS_CODES.test(code)) return 'tls-failed';
     if (code === 'transport-down' || code.startsWith('proxy-')) return 'transport-down';
     if (code === 'connect-failed' || code === 'connect-timeout' || code === 'invalid-target' || code === 'aborted') return 'unreachable';
+    if (code === 'endpoint-none-usable') return 'unreachable';
     if (code === 'xmpp-transport') return /TLS|encrypt/.test(err.message) ? 'tls-failed' : 'unreachable';
     if (code === 'ECONNRESET' || code === 'EPIPE') return 'unreachable';
   }
@@ -60,15 +70,86 @@ function currentTransport(t: ConnectionSettings['transport']): Transport {
   return typeof t === 'function' ? t() : t;
 }
 
-/** The socket factory of socket.ts, over the account's Transport, tagged with its opaque key. */
-export function transportSocket(settings: ConnectionSettings): CreateSocket {
+/** The settings' endpoint pool: the one given, or a new one over the list given; undefined without endpoints. */
+export function endpointPool(settings: ConnectionSettings): EndpointPool | undefined {
+  const e = settings.endpoints;
+  if (e === undefined) return undefined;
+  return e instanceof EndpointPool ? e : new EndpointPool(e);
+}
+
+// Where each socket opened through a pool went, so that a lost connection marks the right endpoint failed.
+const openedTo = new WeakMap<Socket, { pool: EndpointPool; endpoint: Endpoint }>();
+
+// Connect failures that are the privacy mode's doing (proxy or Tor down, kill switch, a switch in progress), not the
+// endpoint's: they do not mark it failed.
+const TRANSPORT_SIDE = new Set(['transport-down', 'proxy-unreachable', 'proxy-auth-failed', 'proxy-protocol-error', 'aborted']);
+
+function endpointAtFault(err: unknown): boolean {
+  const code: unknown = err instanceof Error ? Reflect.get(err, 'code') : undefined;
+  return typeof code !== 'string' || !TRANSPORT_SIDE.has(code);
+}
+
+/**
+ * The socket factory of socket.ts, over the account's Transport, tagged with its opaque key. With a pool, each
+ * attempt goes to the endpoint it picks (among those the current mode can reach) instead of the service URI's.
+ */
+export function transportSocket(settings: ConnectionSettings, pool = endpointPool(settings)): CreateSocket {
   return async (target) => {
     const options: TrackedConnectOptions = {
       isolationKey: settings.accountKey,
       purpose: 'xmpp',
       timeoutMs: settings.timeoutMs ?? DEFAULT_TIMEOUT_MS,
     };
-    return currentTransport(settings.transport).connect(target, options);
+    const transport = currentTransport(settings.transport);
+    if (pool === undefined) return transport.connect(target, options);
+    const endpoint = pool.pick(reachableIn(transport.mode));
+    try {
+      const socket = await transport.connect({ host: endpoint.host, port: endpoint.port }, options);
+      openedTo.set(socket, { pool, endpoint });
+      return socket;
+    } catch (err) {
+      if (endpointAtFault(err)) pool.failed(endpoint);
+      throw err;
+    }
+  };
+}
+
+/**
+ * Keeps a pool's health in step with the client, and returns the `onConnectionLost` to give useTransport:
+ * - an endpoint is up once a session through it is online (new or resumed);
+ * - it has failed when the connect fails (transportSocket), when the connection is lost by the peer or an error
+ *   (not when the client closed the stream itself, nor on a local destroy such as a mode switch), when a connection
+ *   problem comes before login, or on a stream error;
+ * - after a disconnect that failed it, the reconnect goes at once when another endpoint is ready (the account's
+ *   back-off is for when every endpoint is failing).
+ * Call it on a fresh client before reconnect.start(): its 'disconnect' listener must run before @xmpp/reconnect's,
+ * which reads the delay. `active` is false while the account is stopping or halted.
+ */
+export function trackEndpoints(client: Client, settings: ConnectionSettings, pool: EndpointPool, active: () => boolean): (raw: Socket) => void {
+  let closingItself = false;
+  client.on('status', (status) => {
+    if (status === 'closing' || status === 'disconnecting') closingItself = true;
+    else if (status === 'connecting') closingItself = false;
+  });
+  const up = (): void => {
+    if (pool.current !== undefined) pool.succeeded(pool.current);
+  };
+  client.on('online', up);
+  client.streamManagement.on('resumed', up);
+  client.on('error', (err) => {
+    const reason = classifyFailure(err);
+    if (!active() || FATAL_REASONS.has(reason) || err instanceof EndpointError || !endpointAtFault(err)) return;
+    if (client.status === 'online' && reason !== 'stream-error') return;
+    if (pool.current !== undefined) pool.failed(pool.current);
+  });
+  client.on('disconnect', () => {
+    const current = pool.current;
+    if (!active() || current === undefined) return;
+    if (pool.shouldFailOver(current, reachableIn(currentTransport(settings.transport).mode))) reconnectPromptly(client);
+  });
+  return (raw) => {
+    const opened = openedTo.get(raw);
+    if (opened !== undefined && active() && !closingItself) opened.pool.failed(opened.endpoint);
   };
 }
 

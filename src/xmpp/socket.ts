@@ -50,7 +50,15 @@ export interface TransportOptions {
   createSocket: CreateSocket;
   /** Timeout of the socket connect and of the TLS handshake (default 10 s). */
   timeoutMs?: number;
+  /**
+   * Told when a connection `createSocket` opened ends without the client closing it: the peer closed it (a killed
+   * server, a shutdown) or it failed with `error`. Not when it is destroyed locally (a mode switch) or closed by the
+   * client. `raw` is the socket `createSocket` returned. Failover uses it to mark the endpoint failed.
+   */
+  onConnectionLost?: (raw: Socket, error: Error | undefined) => void;
 }
+
+type LostListener = NonNullable<TransportOptions['onConnectionLost']>;
 
 const NS_TLS = 'urn:ietf:params:xml:ns:xmpp-tls';
 
@@ -58,14 +66,29 @@ const NS_TLS = 'urn:ietf:params:xml:ns:xmpp-tls';
 class HookedSocket extends EventEmitter implements XmppSocket {
   readonly secure = false;
   private raw: Socket | undefined;
+  /** The client asked to close (end/destroy): what follows is no lost connection. */
+  private closing = false;
   private readonly forward = {
     data: (chunk: Buffer): void => void this.emit('data', chunk),
     close: (hadError: boolean): void => void this.emit('close', hadError),
-    error: (err: Error): void => void this.emit('error', err),
+    error: (err: Error): void => {
+      this.lost(err);
+      this.emit('error', err);
+    },
+    end: (): void => {
+      this.lost(undefined);
+    },
   };
 
-  constructor(private readonly createSocket: CreateSocket) {
+  constructor(
+    private readonly createSocket: CreateSocket,
+    readonly onLost: LostListener | undefined,
+  ) {
     super();
+  }
+
+  private lost(err: Error | undefined): void {
+    if (!this.closing && this.raw !== undefined) this.onLost?.(this.raw, err);
   }
 
   connect(parameters: SocketParameters): void {
@@ -76,6 +99,7 @@ class HookedSocket extends EventEmitter implements XmppSocket {
         raw.on('data', this.forward.data);
         raw.on('close', this.forward.close);
         raw.on('error', this.forward.error);
+        raw.on('end', this.forward.end);
         this.emit('connect');
       },
       (err: unknown) => {
@@ -91,12 +115,14 @@ class HookedSocket extends EventEmitter implements XmppSocket {
   }
 
   end(): void {
+    this.closing = true;
     if (this.raw !== undefined) this.raw.end();
     // Never connected (or handed over to TLS): nothing will close, so say so now that the caller listens.
     else setImmediate(() => this.emit('close', false));
   }
 
   destroy(): void {
+    this.closing = true;
     this.raw?.destroy();
   }
 
@@ -107,6 +133,7 @@ class HookedSocket extends EventEmitter implements XmppSocket {
     raw.removeListener('data', this.forward.data);
     raw.removeListener('close', this.forward.close);
     raw.removeListener('error', this.forward.error);
+    raw.removeListener('end', this.forward.end);
     this.raw = undefined;
     return raw;
   }
@@ -116,13 +143,23 @@ class HookedSocket extends EventEmitter implements XmppSocket {
 class TlsUpgradedSocket extends EventEmitter implements XmppSocket {
   readonly secure = true;
   private readonly tls: TLSSocket;
+  private closing = false;
 
-  constructor(raw: Socket, servername: string, ca: string | Buffer | undefined) {
+  constructor(raw: Socket, servername: string, ca: string | Buffer | undefined, onLost: LostListener | undefined) {
     super();
     this.tls = tlsConnect({ socket: raw, servername, minVersion: 'TLSv1.2', ...(ca === undefined ? {} : { ca }) });
+    const lost = (err: Error | undefined): void => {
+      if (!this.closing) onLost?.(raw, err);
+    };
     this.tls.on('data', (chunk: Buffer) => void this.emit('data', chunk));
+    this.tls.on('end', () => {
+      lost(undefined);
+    });
     this.tls.on('close', (hadError: boolean) => void this.emit('close', hadError));
-    this.tls.on('error', (err: Error) => void this.emit('error', err));
+    this.tls.on('error', (err: Error) => {
+      lost(err);
+      this.emit('error', err);
+    });
     this.tls.once('secureConnect', () => void this.emit('connect'));
   }
 
@@ -135,10 +172,12 @@ class TlsUpgradedSocket extends EventEmitter implements XmppSocket {
   }
 
   end(): void {
+    this.closing = true;
     this.tls.end();
   }
 
   destroy(): void {
+    this.closing = true;
     this.tls.destroy();
   }
 }
@@ -195,7 +234,7 @@ export function useTransport(client: Client, opts: TransportOptions): void {
   class HookedTcp extends tcp {}
   HookedTcp.prototype.Socket = class extends HookedSocket {
     constructor() {
-      super(createSocket);
+      super(createSocket, opts.onConnectionLost);
     }
   };
   client.transports.splice(0, client.transports.length, HookedTcp);
@@ -205,7 +244,7 @@ export function useTransport(client: Client, opts: TransportOptions): void {
     if (!(plain instanceof HookedSocket)) return next();
     const answer = await entity.sendReceive(xml('starttls', { xmlns: NS_TLS }));
     if (!answer.is('proceed', NS_TLS)) throw new XmppTransportError('The server refused to encrypt the connection (STARTTLS).');
-    const secure = new TlsUpgradedSocket(plain.release(), entity.options.domain, opts.ca);
+    const secure = new TlsUpgradedSocket(plain.release(), entity.options.domain, opts.ca, plain.onLost);
     secure.on('error', () => undefined); // no unhandled 'error' between the handshake and _attachSocket
     await handshake(secure, timeoutMs);
     entity._attachSocket(secure);

@@ -228,3 +228,14 @@ function listLogs(dir: string): string[] {
   if (existsSync(dir)) walk(dir);
   return out;
 }
+
+/** A TCP port that was free on every one of `hosts` a moment ago: for one port that several addresses must share. */
+export async function freePortOnAll(hosts: readonly string[]): Promise<number> {
+  const [first, ...rest] = hosts;
+  if (first === undefined) throw new RigError('freePortOnAll needs at least one host');
+  for (let attempt = 0; attempt < 100; attempt += 1) {
+    const port = await freePort(first);
+    if ((await Promise.all(rest.map((h) => canBind(h, port)))).every(Boolean)) return port;
+  }
+  throw new RigError(`no port free on all of ${hosts.join(', ')}`);
+}
