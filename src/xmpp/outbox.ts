@@ -79,10 +79,15 @@ export class OutboxSender {
         void this.store.setState(id, 'queued');
       }
     });
-    // A new session: nothing of the old stream will be resent by stream management.
+    // A new session: nothing of the old stream will be resent by stream management. @xmpp/client says 'online'
+    // right after resource binding and sends XEP-0198 <enable/> a few microtasks later: a message written in that gap
+    // would be outside stream management and never acked. setImmediate runs after those microtasks (no I/O lies
+    // between the two), so every message of the new session is counted.
     client.on('online', () => {
       this.inFlight.clear();
-      this.flush();
+      setImmediate(() => {
+        this.flush();
+      });
     });
     client.streamManagement.on('resumed', () => {
       this.flush();
