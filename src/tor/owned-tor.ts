@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CoveError } from '../api/result';
 import { redact } from '../log/redact';
+import { bundledTorRuntime } from '../platform/resources';
 import type { BridgeLine } from './bridges';
 import { findTorBinaries, findTransportPlugins } from './binary';
 import { BootstrapTracker } from './bootstrap';
@@ -21,6 +22,7 @@ import { circuitsAndStreams, LIVE_EVENTS, NewnymLimiter, toCircuitInfo, watchCir
 import { socksOf, type CircuitInfo, type StreamInfo, type TorEvents, type TorProvider, type TorState } from './provider';
 import { cleanStaleTor, torArgv } from './stale';
 import { buildTorrc, torrcPaths, type UpstreamProxy } from './torrc';
+import { torVersionStatus } from './version';
 
 export class TorStartError extends CoveError {
   override name = 'TorStartError';
@@ -105,7 +107,10 @@ export class OwnedTor implements TorProvider {
     const { dataDir } = this.opts;
     const files = torrcPaths(dataDir);
     const where = this.opts.bundledDir === undefined ? {} : { bundledDir: this.opts.bundledDir };
-    const tor = this.opts.torBinary ?? findTorBinaries(where).tor;
+    const found = this.opts.torBinary === undefined ? findTorBinaries(where) : { tor: this.opts.torBinary, source: 'system' as const };
+    const tor = found.tor;
+    // The bundled tor needs its libraries and GeoIP files pointed out (platform/resources.ts).
+    const runtime = found.source === 'bundled' && this.opts.bundledDir !== undefined ? bundledTorRuntime(this.opts.bundledDir, process.platform, process.env) : undefined;
     const plugins = this.opts.transportPlugins ?? findTransportPlugins(where);
     await mkdir(dataDir, { recursive: true, mode: 0o700 });
     await chmod(dataDir, 0o700);
@@ -121,7 +126,7 @@ export class OwnedTor implements TorProvider {
       ...(this.opts.extraTorrcLines === undefined ? {} : { extraLines: this.opts.extraTorrcLines }),
     });
     await writeFile(files.torrc, torrc, { mode: 0o600 });
-    await writeFile(defaults, '', { mode: 0o600 });
+    await writeFile(defaults, runtime?.torrcDefaults ?? '', { mode: 0o600 });
 
     const tracker = new BootstrapTracker({
       usingBridges: bridges.length > 0,
@@ -135,7 +140,7 @@ export class OwnedTor implements TorProvider {
     });
     this.setState({ kind: 'starting', bootstrap: tracker.current });
 
-    const child = spawn(tor, torArgv(defaults, files.torrc, process.pid), { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(tor, torArgv(defaults, files.torrc, process.pid), { stdio: ['ignore', 'pipe', 'pipe'], ...(runtime === undefined ? {} : { env: runtime.env }) });
     this.child = child;
     const onLine = (chunk: Buffer): void => {
       for (const line of chunk.toString('utf8').split('\n')) if (line.trim() !== '') this.output.push(line);
@@ -177,6 +182,8 @@ export class OwnedTor implements TorProvider {
     await control.authenticate({ cookieFile: files.cookieFile });
     await control.takeOwnership();
     this.torVersion = await control.getInfoOne('version');
+    const versionStatus = torVersionStatus(this.torVersion);
+    if (versionStatus.outdated && versionStatus.warning !== undefined) this.events.emit('warning', { kind: 'tor-outdated', message: versionStatus.warning });
     control.onEvent('STATUS_CLIENT', (e) => {
       if (e.bootstrap !== undefined) tracker.update(e.bootstrap);
       const skew = clockSkew(e);

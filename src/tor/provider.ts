@@ -43,7 +43,8 @@ export interface ConnectionAssist {
 }
 
 export interface TorWarning {
-  kind: 'clock-skew' | 'bootstrap-problem' | 'tor-warning';
+  /** `tor-outdated`: tor is older than the minimum pinned in resources/tor/versions.json (see version.ts). */
+  kind: 'clock-skew' | 'bootstrap-problem' | 'tor-warning' | 'tor-outdated';
   message: string;
 }
 
@@ -83,7 +84,7 @@ export interface TorProvider extends TorSocksSource {
   newIdentity(signal?: AbortSignal): Promise<void>;
   circuits(): Promise<CircuitInfo[]>;
   streams(): Promise<StreamInfo[]>;
-  /** tor's version string, once connected. */
+  /** tor's version string, once connected; `torVersionStatus(version())` (version.ts) says whether it is outdated. */
   version(): string | undefined;
 }
 

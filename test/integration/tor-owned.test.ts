@@ -3,17 +3,24 @@
  * monotonic and reaches 100 %, an abort that leaves no tor behind, connections through the app's SOCKS port to
  * a.test's .onion (a real XMPP login) and to a 127.0.0.1 service through the exit, per-account circuits, NEWNYM's
  * rate limit, and kill -9: "down" at once, every Tor-mode connection refused meanwhile, tor back by itself and the
- * XMPP client reconnected by itself.
+ * XMPP client reconnected by itself. Also: the version tor reports, judged against the pinned minimum (an
+ * `outdated` warning exactly when older), and a tor run from a bundle directory laid out as the packaged app has it
+ * (its own LD_LIBRARY_PATH and the bundle's GeoIP file from torrc-defaults).
  */
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdtempSync, readFileSync, readlinkSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Client } from '@xmpp/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TransportDownError } from '../../src/net/errors';
 import { TorTransport } from '../../src/net/tor';
+import { bundledTorLayout } from '../../src/platform/resources';
+import { findTorBinaries } from '../../src/tor/binary';
+import { parseControlPortFile, TorControlClient } from '../../src/tor/control';
 import { OwnedTor } from '../../src/tor/owned-tor';
-import type { BootstrapProgress, TorState } from '../../src/tor/provider';
+import type { BootstrapProgress, TorState, TorWarning } from '../../src/tor/provider';
+import { torrcPaths } from '../../src/tor/torrc';
+import { compareTorVersions, MINIMUM_TOR_VERSION, parseTorVersion, torVersionStatus } from '../../src/tor/version';
 import { roundTrip, startEcho, type EchoServer } from '../helpers/echo';
 import { connectClient, registerAccount, stopClient } from '../helpers/xmpp';
 import { trackFailures } from '../rig/lifecycle';
@@ -88,10 +95,19 @@ describe('the tor Cove owns', () => {
   it('bootstraps with progress that never goes backwards, to 100 %, and connects through the exit and to an onion', async () => {
     const tor = newTor();
     const progress: BootstrapProgress[] = [];
+    const warnings: TorWarning[] = [];
     tor.events.on('bootstrap', (p) => progress.push(p));
+    tor.events.on('warning', (w) => warnings.push(w));
     const t0 = Date.now();
     await tor.start();
     console.log(`owned tor bootstrap on the private network: ${String(Date.now() - t0)} ms, tor ${tor.version() ?? '?'}`);
+    // The version tor reports over the control port, read and judged against the pinned minimum.
+    const reported = parseTorVersion(tor.version() ?? '');
+    expect(reported, tor.version()).toBeDefined();
+    const status = torVersionStatus(tor.version());
+    const older = reported !== undefined && compareTorVersions(reported, MINIMUM_TOR_VERSION) < 0;
+    expect(status.outdated).toBe(older);
+    expect(warnings.filter((w) => w.kind === 'tor-outdated')).toHaveLength(older ? 1 : 0);
     const values = progress.map((p) => p.progress);
     expect(values.at(-1)).toBe(100);
     expect(values).toEqual([...values].sort((a, b) => a - b));
@@ -138,6 +154,37 @@ describe('the tor Cove owns', () => {
     const t0 = Date.now();
     await tor.newIdentity();
     expect(Date.now() - t0).toBeGreaterThan(8_000);
+    await tor.stop();
+  });
+
+  it('runs from a bundle directory as the packaged app does: its LD_LIBRARY_PATH, its GeoIP file from torrc-defaults', async () => {
+    const bundle = mkdtempSync(join(tmpdir(), 'cove-bundle-'));
+    dirs.push(bundle);
+    const layout = bundledTorLayout(bundle, 'linux');
+    copyFileSync(realpathSync(findTorBinaries({ path: process.env.PATH ?? '' }).tor), layout.tor);
+    chmodSync(layout.tor, 0o755);
+    // 127.0.0.0/8 (2130706432–2147483647) as "nl": tor can only answer that from this file.
+    writeFileSync(layout.geoip, '# test geoip\n2130706432,2147483647,NL\n');
+    // The rig's GeoIPFile "" lines would override torrc-defaults: leave them out for this tor.
+    const dataDir = mkdtempSync(join(tmpdir(), 'cove-owned-tor-'));
+    dirs.push(dataDir);
+    const tor = newTor({ dataDir, bundledDir: bundle, transportPlugins: {}, extraTorrcLines: clientTorrcLines(net).filter((l) => !l.startsWith('GeoIP')) });
+    await tor.start();
+    const pid = tor.pid ?? 0;
+    expect(readlinkSync(`/proc/${String(pid)}/exe`)).toBe(layout.tor);
+    const environ = readFileSync(`/proc/${String(pid)}/environ`, 'utf8').split('\0');
+    expect(environ.find((e) => e.startsWith('LD_LIBRARY_PATH='))?.split('=')[1]?.split(':')[0]).toBe(bundle);
+    const files = torrcPaths(dataDir);
+    const listener = parseControlPortFile(readFileSync(files.controlPortFile, 'utf8')).find((l) => l.kind === 'tcp');
+    if (listener?.kind !== 'tcp') throw new Error('no control port');
+    const control = new TorControlClient({ host: listener.host, port: listener.port });
+    try {
+      await control.connect({ timeoutMs: 10_000 });
+      await control.authenticate({ cookieFile: files.cookieFile });
+      expect((await control.getInfoOne('ip-to-country/127.0.0.1')).toLowerCase()).toBe('nl');
+    } finally {
+      await control.close();
+    }
     await tor.stop();
   });
 
