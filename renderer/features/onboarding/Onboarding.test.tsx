@@ -4,6 +4,7 @@ import { describe, expect, it, vi } from 'vitest';
 import type { OpOutput } from '../../../src/api/contract';
 import { coveError, installFakeCove } from '../../test-utils/fake-cove';
 import { account, appInfo, deferred, gateways } from '../../test-utils/fixtures';
+import { MODEL, modeStatus, torStatus } from '../../test-utils/privacy-fixtures';
 import { Onboarding } from './Onboarding';
 
 const CODE = 'TWNK-KD5Y-MT3T-E1GS-DRDB-KVTW';
@@ -13,6 +14,18 @@ async function passProtectStep(user: ReturnType<typeof userEvent.setup>) {
   await user.type(screen.getByLabelText('Passphrase'), 'correct horse battery');
   await user.type(screen.getByLabelText('Passphrase again'), 'correct horse battery');
   await user.click(screen.getByRole('button', { name: 'Continue' }));
+}
+
+/** What the connection step (the privacy picker) asks the core. */
+const connect = { modeGet: () => modeStatus('direct'), whoSeesWhat: () => MODEL, torStatus: () => torStatus(), vpnInterfaces: () => [] };
+
+async function passConnectStep(user: ReturnType<typeof userEvent.setup>) {
+  await screen.findByRole('heading', { name: 'How should Cove connect?' });
+  const next = await screen.findByRole('button', { name: 'Continue' });
+  await waitFor(() => {
+    expect((next as HTMLButtonElement).disabled).toBe(false);
+  });
+  await user.click(next);
 }
 
 async function fillCreate(user: ReturnType<typeof userEvent.setup>) {
@@ -28,6 +41,7 @@ describe('Onboarding: create an account', () => {
     const user = userEvent.setup();
     const created = deferred<OpOutput<'accountCreate'>>();
     const cove = installFakeCove({
+      ...connect,
       profileCreate: () => ({}),
       gateways: () => gateways(),
       registrationForm: () => ({ fields: [], captcha: false }),
@@ -45,6 +59,7 @@ describe('Onboarding: create an account', () => {
     expect(cove.callsTo('profileCreate')).toEqual([]);
     await user.clear(screen.getByLabelText('Passphrase'));
     await passProtectStep(user);
+    await passConnectStep(user);
     expect(cove.callsTo('profileCreate')).toEqual([{ protection: 'passphrase', passphrase: 'correct horse battery' }]);
 
     // Gateways: the revoked one is not offered; the suggested one is pre-selected and says why.
@@ -89,6 +104,7 @@ describe('Onboarding: create an account', () => {
   it('renders the gateway’s data form with its CAPTCHA and sends the answers', async () => {
     const user = userEvent.setup();
     const cove = installFakeCove({
+      ...connect,
       gateways: () => gateways(),
       registrationForm: () => ({
         instructions: 'Please answer to prove you are a person.',
@@ -119,6 +135,7 @@ describe('Onboarding: create an account', () => {
       accountCreate: () => ({ account: account(), backupCode: CODE }),
     });
     render(<Onboarding info={appInfo({ profile: 'open' })} onDone={vi.fn()} />);
+    await passConnectStep(user);
     await screen.findByRole('radio', { name: 'beta.example' });
     await user.click(screen.getByRole('button', { name: 'Continue' }));
     await fillCreate(user);
@@ -156,6 +173,7 @@ describe('Onboarding: create an account', () => {
   it('shows the core’s sentence when creating fails and keeps what was typed', async () => {
     const user = userEvent.setup();
     const cove = installFakeCove({
+      ...connect,
       gateways: () => gateways(),
       registrationForm: () => ({ fields: [], captcha: false }),
       accountCreate: () => {
@@ -163,6 +181,7 @@ describe('Onboarding: create an account', () => {
       },
     });
     render(<Onboarding info={appInfo({ profile: 'open' })} onDone={vi.fn()} />);
+    await passConnectStep(user);
     await screen.findByRole('radio', { name: 'beta.example' });
     await user.click(screen.getByRole('button', { name: 'Continue' }));
     await fillCreate(user);
@@ -185,6 +204,7 @@ describe('Onboarding: create an account', () => {
   it('shows the core’s sentence when the profile cannot be created and stays on the step', async () => {
     const user = userEvent.setup();
     installFakeCove({
+      ...connect,
       profileCreate: () => {
         throw coveError('profile-io', 'Cove cannot write its profile folder.');
       },

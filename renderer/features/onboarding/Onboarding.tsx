@@ -3,23 +3,25 @@ import type { AppInfo, Gateways } from '../../../src/api/contract';
 import { call } from '../../app/api';
 import { AccountStep, EMPTY_ACCOUNT_DRAFT, type AccountDraft } from './AccountStep';
 import { BackupStep } from './BackupCode';
+import { ConnectStep } from './ConnectStep';
 import { errorText } from './errors';
 import { EMPTY_GATEWAY_DRAFT, GatewayStep, type ChosenGateway, type GatewayDraft } from './GatewayStep';
 import { ProtectStep } from './ProtectStep';
 import './onboarding.css';
 
-type Step = { id: 'protect' } | { id: 'gateway' } | { id: 'account' } | { id: 'working'; kind: 'create' | 'login' } | { id: 'backup'; code: string };
+type Step = { id: 'protect' } | { id: 'connect' } | { id: 'gateway' } | { id: 'account' } | { id: 'working'; kind: 'create' | 'login' } | { id: 'backup'; code: string };
 
 const STEPS = [
   { id: 'protect', label: 'Protect' },
+  { id: 'connect', label: 'Connection' },
   { id: 'gateway', label: 'Gateway' },
   { id: 'account', label: 'Account' },
   { id: 'backup', label: 'Backup code' },
 ] as const;
 
-/** First run: protect the profile, choose a gateway, create or add an account, write down the backup code. */
+/** First run: protect the profile, choose how Cove connects, choose a gateway, create or add an account, write down the backup code. */
 export function Onboarding({ info, onDone }: { info: AppInfo; onDone: () => void }) {
-  const [step, setStep] = useState<Step>(info.profile === 'none' ? { id: 'protect' } : { id: 'gateway' });
+  const [step, setStep] = useState<Step>(info.profile === 'none' ? { id: 'protect' } : { id: 'connect' });
   const [directory, setDirectory] = useState<Gateways | null>(null);
   const [gatewayDraft, setGatewayDraft] = useState<GatewayDraft>(EMPTY_GATEWAY_DRAFT);
   const [gateway, setGateway] = useState<ChosenGateway | null>(null);
@@ -75,7 +77,8 @@ export function Onboarding({ info, onDone }: { info: AppInfo; onDone: () => void
         </ol>
       </header>
       <div className="card onboarding-card">
-        {step.id === 'protect' && <ProtectStep keychain={info.keychain} headingRef={heading} onDone={() => { setStep({ id: 'gateway' }); }} />}
+        {step.id === 'protect' && <ProtectStep keychain={info.keychain} headingRef={heading} onDone={() => { setStep({ id: 'connect' }); }} />}
+        {step.id === 'connect' && <ConnectStep headingRef={heading} onNext={() => { setStep({ id: 'gateway' }); }} />}
         {step.id === 'gateway' && (
           <GatewayStep
             draft={gatewayDraft}

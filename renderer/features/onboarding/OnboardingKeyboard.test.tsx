@@ -3,6 +3,7 @@ import userEvent from '@testing-library/user-event';
 import { describe, expect, it, vi } from 'vitest';
 import { installFakeCove } from '../../test-utils/fake-cove';
 import { account, appInfo, gateways } from '../../test-utils/fixtures';
+import { MODEL, modeStatus, torStatus } from '../../test-utils/privacy-fixtures';
 import { Onboarding } from './Onboarding';
 import { Unlock } from './Unlock';
 import { coveError } from '../../test-utils/fake-cove';
@@ -19,12 +20,19 @@ describe('Onboarding: an existing account', () => {
   it('starts at the gateway when the profile is open, and signs in on my own server with a backup code', async () => {
     const user = userEvent.setup();
     const cove = installFakeCove({
+      modeGet: () => modeStatus('direct'),
+      whoSeesWhat: () => MODEL,
+      torStatus: () => torStatus(),
+      vpnInterfaces: () => [],
       gateways: () => gateways(),
       accountLogin: () => ({ account: account({ jid: 'ada@chat.example.org' }), backupCode: null }),
     });
     const onDone = vi.fn();
     render(<Onboarding info={appInfo({ profile: 'open' })} onDone={onDone} />);
     expect(screen.queryByRole('heading', { name: 'Protect your profile' })).toBeNull();
+    // The connection step comes first: the mode in force (Direct here) is kept with Continue.
+    await screen.findByRole('heading', { name: 'How should Cove connect?' });
+    await user.click(await screen.findByRole('button', { name: 'Continue' }));
     await screen.findByRole('radio', { name: 'beta.example' });
 
     await user.click(screen.getByRole('radio', { name: 'Use my own server' }));
@@ -69,6 +77,10 @@ describe('Onboarding: keyboard only', () => {
   it('goes through every step with Tab, Space and Enter', async () => {
     const user = userEvent.setup();
     const cove = installFakeCove({
+      modeGet: () => modeStatus('direct'),
+      whoSeesWhat: () => MODEL,
+      torStatus: () => torStatus(),
+      vpnInterfaces: () => [],
       profileCreate: () => ({}),
       gateways: () => gateways(),
       registrationForm: () => ({ fields: [], captcha: false }),
@@ -85,6 +97,18 @@ describe('Onboarding: keyboard only', () => {
     await tabTo(user, screen.getByRole('button', { name: 'Continue' }));
     await user.keyboard('{Enter}');
     expect(cove.callsTo('profileCreate')).toEqual([{ protection: 'keychain' }]);
+
+    // The connection step: its heading takes the focus; Tab reaches Continue (Direct is in force).
+    const connectHeading = await screen.findByRole('heading', { name: 'How should Cove connect?' });
+    await vi.waitFor(() => {
+      expect(document.activeElement).toBe(connectHeading);
+    });
+    const next = screen.getByRole('button', { name: 'Continue' });
+    await vi.waitFor(() => {
+      expect((next as HTMLButtonElement).disabled).toBe(false);
+    });
+    await tabTo(user, next, 40);
+    await user.keyboard('{Enter}');
 
     // Step 2: the focus moves to the new heading; pick another gateway with the arrow keys.
     const heading = await screen.findByRole('heading', { name: 'Choose a gateway' });
@@ -125,6 +149,10 @@ describe('Unlock', () => {
   it('puts the focus in the field, shows the core’s sentence for a wrong passphrase, and opens with the right one', async () => {
     const user = userEvent.setup();
     const cove = installFakeCove({
+      modeGet: () => modeStatus('direct'),
+      whoSeesWhat: () => MODEL,
+      torStatus: () => torStatus(),
+      vpnInterfaces: () => [],
       profileUnlock: ({ passphrase }) => {
         if (passphrase !== 'right one') throw coveError('profile-wrong-passphrase', 'This passphrase does not open the profile.');
         return {};
