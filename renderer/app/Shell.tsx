@@ -5,6 +5,7 @@ import { PrivacyScreen } from '../features/privacy/PrivacyScreen';
 import { PrivacyStatus } from '../features/privacy/PrivacyStatus';
 import { SettingsScreen } from '../features/settings/SettingsScreen';
 import { VerifyDialog } from '../features/verification/VerifyDialog';
+import { ConnectionBanner } from './ConnectionBanner';
 import { useNav, type Screen } from './nav';
 
 const SCREENS: { id: Screen; label: string }[] = [
@@ -27,7 +28,7 @@ export function Shell() {
         <ul>
           {SCREENS.map((s) => (
             <li key={s.id}>
-              <button type="button" className={s.id === screen ? 'nav-item nav-current' : 'nav-item'} aria-current={s.id === screen ? 'page' : undefined} onClick={() => go(s.id)}>
+              <button type="button" className={s.id === screen ? 'nav-item nav-current' : 'nav-item'} aria-current={s.id === screen ? 'page' : undefined} onClick={() => { go(s.id); }}>
                 {s.label}
               </button>
             </li>
@@ -36,6 +37,7 @@ export function Shell() {
         <PrivacyStatus />
       </nav>
       <main className="shell-main">
+        <ConnectionBanner />
         {screen === 'chats' && <ChatsScreen />}
         {screen === 'contacts' && <ContactsScreen />}
         {screen === 'privacy' && <PrivacyScreen />}
