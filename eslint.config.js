@@ -51,6 +51,21 @@ const srcWithNetBoundary = (/** @type {string[]} */ modules) => ({
   patterns: srcBoundary.patterns,
 });
 
+/**
+ * src/bridge/ (the browser bridge) SERVES the UI on loopback: it may create an HTTP server and a WebSocket server, and
+ * nothing more. node:http's request/get and ws's client (WebSocket) stay forbidden, as does every other network module.
+ */
+const bridgeBoundary = {
+  paths: [
+    ...srcBoundary.paths,
+    ...netPaths([...netModules, ...tlsModules].filter((m) => m !== 'http')),
+    ...['http', 'node:http'].map((name) => ({ name, message: netMessage, allowTypeImports: true, allowImportNames: ['createServer'] })),
+    ...netPackages.filter((p) => p.name !== 'ws'),
+    { name: 'ws', message: netMessage, allowTypeImports: true, allowImportNames: ['WebSocketServer'] },
+  ],
+  patterns: srcBoundary.patterns,
+};
+
 const rendererBoundary = {
   paths: [
     ...nodeBuiltins.map((name) => ({ name, message: 'renderer/ may not import Node built-ins: call window.cove.' })),
@@ -89,6 +104,7 @@ export default tseslint.config(
   },
   // src/xmpp/socket.ts upgrades a socket the Transport already opened to TLS (tls.connect({ socket })): node:tls only.
   { files: ['src/xmpp/socket.ts'], rules: { 'no-restricted-imports': ['error', srcWithNetBoundary(netModules)] } },
+  { files: ['src/bridge/**'], rules: { 'no-restricted-imports': ['error', bridgeBoundary] } },
   {
     files: [
       'src/net/**',

@@ -1,11 +1,21 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
+import { z } from 'zod';
 import { App } from './app/App';
+import { installBridgeClient } from './app/bridge-client';
+
+// Zod would probe `new Function` (blocked by the CSP, reported as a violation) to decide on a faster parser.
+z.config({ jitless: true });
 
 const root = document.getElementById('root');
 if (root === null) throw new Error('index.html has no #root element');
-createRoot(root).render(
-  <StrictMode>
-    <App />
-  </StrictMode>,
-);
+const container = root;
+
+// In Electron the preload has put `window.cove` there already; in a browser the bridge client connects first.
+void installBridgeClient().then(() => {
+  createRoot(container).render(
+    <StrictMode>
+      <App />
+    </StrictMode>,
+  );
+});

@@ -117,7 +117,7 @@ export const EventSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('connections') }),
   z.object({ type: z.literal('profile') }),
   /** The OS opened an xmpp: link with Cove (Electron's protocol handler): the UI offers to add the contact. */
-  z.object({ type: z.literal('openLink'), uri: z.string().max(4096) }),
+  z.object({ type: z.literal('openUri'), uri: z.string().regex(/^xmpp:/i).max(4096) }),
 ]);
 export type CoveEvent = z.infer<typeof EventSchema>;
 

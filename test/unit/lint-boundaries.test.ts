@@ -11,6 +11,7 @@ const rendererFile = join(root, 'renderer', 'features', 'privacy', 'store.ts');
 const xmppFile = join(root, 'src', 'xmpp', 'socket.ts');
 const netFile = join(root, 'src', 'net', 'direct.ts');
 const torControlFile = join(root, 'src', 'tor', 'control', 'client.ts');
+const bridgeFile = join(root, 'src', 'bridge', 'sockets.ts');
 
 let eslint: ESLint;
 beforeAll(() => {
@@ -110,6 +111,35 @@ describe('lint boundaries', () => {
       expect(await restrictedImports(xmppFile, "import { SocksClient } from 'socks';\nexport const x = SocksClient;\n")).toHaveLength(1);
       const [g] = await eslint.lintText("export const get = (): Promise<Response> => fetch('https://example.org/');\n", { filePath: xmppFile });
       expect(g?.messages.map((m) => m.ruleId)).toContain('no-restricted-globals');
+    });
+
+    describe('src/bridge/ may serve on loopback, and only serve', () => {
+      it('accepts the bridge as it is (control case), and an HTTP server and a WebSocket server', async () => {
+        expect(await restrictedImports(bridgeFile, readFileSync(bridgeFile, 'utf8'))).toEqual([]);
+        const code = "import { createServer } from 'node:http';\nimport { WebSocketServer } from 'ws';\nimport type { WebSocket } from 'ws';\nexport const x = [createServer, WebSocketServer] as const;\nexport type W = WebSocket;\n";
+        expect(await restrictedImports(bridgeFile, code)).toEqual([]);
+      });
+
+      it.each([
+        "import { request } from 'node:http';",
+        "import { get } from 'http';",
+        "import http from 'node:http';",
+        "import WebSocket from 'ws';",
+        "import { WebSocket } from 'ws';",
+        "import { connect } from 'node:net';",
+        "import { request } from 'node:https';",
+        "import { connect } from 'node:tls';",
+        "import { lookup } from 'node:dns';",
+        "import { SocksClient } from 'socks';",
+        "import { app } from 'electron';",
+      ])('rejects in src/bridge/: %s', async (line) => {
+        expect(await restrictedImports(bridgeFile, `${line}\nexport const x = 1;\n`)).not.toEqual([]);
+      });
+
+      it('does not widen the rest of src/: a WebSocket server or an HTTP server stays refused outside src/bridge/', async () => {
+        expect(await restrictedImports(xmppFile, "import { WebSocketServer } from 'ws';\nexport const x = WebSocketServer;\n")).toHaveLength(1);
+        expect(await restrictedImports(srcFile, "import { createServer } from 'node:http';\nexport const x = createServer;\n")).toHaveLength(1);
+      });
     });
 
     it('keeps the core boundary (no Electron, no React) in the files whose rule options are overridden', async () => {
