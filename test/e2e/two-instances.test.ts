@@ -37,9 +37,11 @@ beforeAll(async () => {
 }, 240_000);
 
 afterAll(async () => {
-  await Promise.all([alice?.close(), bob?.close()]);
-  await browser?.close();
-  await Promise.all([pair?.stop(failures.failed), tor?.stop(failures.failed), dante?.stop()]);
+  // Whatever beforeAll got to start (it may have failed half-way).
+  const started = <T>(v: T): T | undefined => v;
+  await Promise.all([started(alice)?.close(), started(bob)?.close()]);
+  await started(browser)?.close();
+  await Promise.all([started(pair)?.stop(failures.failed), started(tor)?.stop(failures.failed), started(dante)?.stop()]);
   await finishRunDir(dir, failures.failed);
 });
 
