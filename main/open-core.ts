@@ -22,7 +22,13 @@ export interface OpenCoreOptions {
 }
 
 export async function openCore(o: OpenCoreOptions): Promise<Core> {
-  const gateways = await DirectoryGatewaySource.open({ resourcesDir: join(resourcesRoot(o.resources), 'directory'), dataDir: join(o.profileDir, 'directory') });
+  // The directory's address: none is built in yet (the network has no public home); COVE_DIRECTORY_URL sets one.
+  const url = process.env.COVE_DIRECTORY_URL;
+  const gateways = await DirectoryGatewaySource.open({
+    resourcesDir: join(resourcesRoot(o.resources), 'directory'),
+    dataDir: join(o.profileDir, 'directory'),
+    ...(url === undefined || url === '' ? {} : { url }),
+  });
   const core = new Core({
     profileDir: o.profileDir,
     shell: o.shell,

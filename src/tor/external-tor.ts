@@ -12,6 +12,7 @@
  * Nothing then tells Cove that tor went away: connections just fail (ProxyUnreachableError, never a direct fallback),
  * and circuits, streams and new identity need the control port.
  */
+import { torVersionStatus } from './version';
 import { EventEmitter } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CoveError } from '../api/result';
@@ -131,6 +132,8 @@ export class ExternalTor implements TorProvider {
     const auth: AuthOptions = { ...(cookieFile === undefined ? {} : { cookieFile }), ...(password === undefined ? {} : { password }) };
     await control.authenticate(auth);
     this.torVersion = await control.getInfoOne('version');
+    const versionStatus = torVersionStatus(this.torVersion);
+    if (versionStatus.outdated && versionStatus.warning !== undefined) this.events.emit('warning', { kind: 'tor-outdated', message: versionStatus.warning });
     const tracker = new BootstrapTracker({
       usingBridges: false,
       usingProxy: false,

@@ -35,6 +35,11 @@ export class XmppTransportError extends CoveError {
 }
 
 /** Where the client wants to connect (from the service URI). */
+/** @xmpp/client hands an IPv6 literal over as in its URI, `[fd00::1]`: the transports take the bare address. */
+export function unbracket(host: string): string {
+  return host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host;
+}
+
 export interface SocketTarget {
   host: string;
   port: number;
@@ -92,7 +97,7 @@ class HookedSocket extends EventEmitter implements XmppSocket {
   }
 
   connect(parameters: SocketParameters): void {
-    this.createSocket({ host: parameters.host, port: parameters.port ?? 5222 }).then(
+    this.createSocket({ host: unbracket(parameters.host), port: parameters.port ?? 5222 }).then(
       (raw) => {
         raw.setNoDelay(true);
         this.raw = raw;
