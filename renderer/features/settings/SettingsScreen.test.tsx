@@ -3,7 +3,8 @@ import userEvent from '@testing-library/user-event';
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { Settings } from '../../../src/api/contract';
 import { coveError, installFakeCove, type FakeHandlers } from '../../test-utils/fake-cove';
-import { account, gateways } from '../../test-utils/fixtures';
+import { account, appInfo, gateways } from '../../test-utils/fixtures';
+import { MODEL, modeStatus, torStatus } from '../../test-utils/privacy-fixtures';
 import { SettingsScreen } from './SettingsScreen';
 import { DEFAULT_SETTINGS, useSettings } from './store';
 
@@ -184,5 +185,30 @@ describe('SettingsScreen', () => {
     expect(screen.getByText(/These are redacted: no IP addresses or contact addresses/)).toBeTruthy();
     const log = await screen.findByRole('list', { name: 'Recent log lines' });
     expect(within(log).getAllByRole('listitem').map((li) => li.textContent)).toEqual(['12:00:01 tor: bootstrapped 100%', '12:00:02 account 1: online']);
+  });
+});
+
+describe('Settings: another account', () => {
+  it('opens the onboarding steps for a second account and goes back to the list when it is added', async () => {
+    const user = userEvent.setup();
+    const list = [account({ id: 1, jid: 'ada@beta.example' })];
+    const cove = setup({
+      accounts: () => list,
+      appInfo: () => appInfo({ profile: 'open' }),
+      modeGet: () => modeStatus('direct'),
+      whoSeesWhat: () => MODEL,
+      torStatus: () => torStatus(),
+      vpnInterfaces: () => [],
+    });
+    render(<SettingsScreen />);
+    await user.click(await screen.findByRole('button', { name: 'Add another account' }));
+    await screen.findByRole('heading', { name: 'How should Cove connect?' });
+    await user.click(await screen.findByRole('button', { name: 'Continue' }));
+    await screen.findByRole('heading', { name: 'Choose a gateway' });
+    expect(cove.callsTo('appInfo')).toHaveLength(1);
+    // Cancel goes back to the list, which still has the one account.
+    await user.click(screen.getByRole('button', { name: 'Cancel' }));
+    expect(await screen.findByRole('button', { name: 'Add another account' })).toBeTruthy();
+    expect(list).toHaveLength(1);
   });
 });
