@@ -91,6 +91,8 @@ export const operations = {
   invite: op(account, z.object({ uri: z.string() }), 'An invite link carrying the account and its key fingerprint.'),
   keys: op(withPeer, KeysViewSchema, "Our fingerprint and the contact's keys with their trust."),
   keyDecide: op(z.object({ accountId: IdSchema, jid: z.string().min(3).max(3071), fingerprint: FingerprintSchema, decision: z.enum(['verify', 'accept', 'reject']) }).strict(), KeysViewSchema, 'Marks a key verified, accepts a new key, or rejects it.'),
+  setNickname: op(z.object({ accountId: IdSchema, nickname: z.string().min(1).max(256) }).strict(), done, 'Publishes our nickname (vCard4, XEP-0292).'),
+  setAvatar: op(z.object({ accountId: IdSchema, dataUrl: z.string().max(200_000) }).strict(), done, 'Publishes our picture (XEP-0084): a PNG or JPEG data: URL of at most 64 KiB.'),
   newBackupCode: op(account, z.object({ backupCode: z.string() }), 'Publishes a fresh secret-key backup and returns its code.'),
 
   settings: op(none, SettingsSchema, 'Theme and notification settings.'),

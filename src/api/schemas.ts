@@ -219,6 +219,8 @@ export const ChatViewSchema = z.object({
   /** The contact's keys: 'ok' all trusted, 'unverified' TOFU only, 'changed' a new key waits for a decision, 'none'. */
   keys: z.enum(['verified', 'unverified', 'changed', 'none']),
   draft: z.string(),
+  /** The contact's picture (a data: URL), cached. */
+  avatar: z.string().nullable(),
 });
 export type ChatView = z.infer<typeof ChatViewSchema>;
 
@@ -237,6 +239,9 @@ export const ContactViewSchema = z.object({
   online: z.boolean(),
   blocked: z.boolean(),
   keys: z.array(KeyViewSchema),
+  /** Their vCard4 nickname and their picture (a data: URL), cached. */
+  nickname: z.string().nullable(),
+  avatar: z.string().nullable(),
 });
 export type ContactView = z.infer<typeof ContactViewSchema>;
 export const KeysViewSchema = z.object({ own: FingerprintSchema, ownJid: z.string(), peer: z.string(), keys: z.array(KeyViewSchema) });

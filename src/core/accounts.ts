@@ -20,7 +20,17 @@ import { AccountSession } from './session';
 
 type AccountOps = Pick<
   Handlers,
-  'gateways' | 'gatewaysRefresh' | 'registrationForm' | 'accountCreate' | 'accountLogin' | 'accounts' | 'accountRemove' | 'accountEndpoints' | 'newBackupCode'
+  | 'gateways'
+  | 'gatewaysRefresh'
+  | 'registrationForm'
+  | 'accountCreate'
+  | 'accountLogin'
+  | 'accounts'
+  | 'accountRemove'
+  | 'accountEndpoints'
+  | 'newBackupCode'
+  | 'setNickname'
+  | 'setAvatar'
 >;
 
 export class AccountInputError extends CoveError {
@@ -164,6 +174,12 @@ export function accountHandlers(ctx: CoreContext): { handlers: AccountOps; resum
     }
   };
 
+  const requireSession = (accountId: number): AccountSession => {
+    const session = ctx.sessions.get(accountId);
+    if (session === undefined) throw new AccountInputError('account-unknown', 'There is no such account.');
+    return session;
+  };
+
   const handlers: AccountOps = {
     gateways: (): Promise<Gateways> => ctx.options.gateways.list(health()),
     gatewaysRefresh: () => ctx.options.gateways.refresh(ctx.modes, health()),
@@ -231,6 +247,17 @@ export function accountHandlers(ctx: CoreContext): { handlers: AccountOps; resum
       if (session === undefined) throw new AccountInputError('account-unknown', 'There is no such account.');
       ctx.store().connections.setEndpoints(accountId, endpoints);
       return Promise.resolve(view(session));
+    },
+    setNickname: async ({ accountId, nickname }) => {
+      await requireSession(accountId).profiles.setNickname(nickname);
+      return {};
+    },
+    setAvatar: async ({ accountId, dataUrl }) => {
+      const m = /^data:image\/(png|jpeg);base64,([A-Za-z0-9+/=]+)$/.exec(dataUrl);
+      if (m?.[2] === undefined) throw new AccountInputError('avatar-bad-type', 'The picture must be a PNG or JPEG image.');
+      // checkAvatar (in setAvatar) checks the bytes themselves: type, size (64 KiB), dimensions.
+      await requireSession(accountId).profiles.setAvatar(new Uint8Array(Buffer.from(m[2], 'base64')));
+      return {};
     },
     newBackupCode: async ({ accountId }) => {
       const session = ctx.sessions.get(accountId);

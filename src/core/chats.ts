@@ -11,6 +11,7 @@ import type { ContactKey } from '../store/contact-keys';
 import { buildInvite, parseInvite, type Invite } from '../xmpp/invite';
 import { checkJid } from '../xmpp/roster';
 import type { CoreContext } from './core';
+import { avatarUrl, nicknameOf } from './profiles';
 import type { AccountSession } from './session';
 
 type ChatOps = Pick<
@@ -75,11 +76,35 @@ export function chatHandlers(ctx: CoreContext): ChatOps {
       conversationId,
       accountId: c.accountId,
       peer: c.peerJid,
-      name: store.contacts.get(c.accountId, c.peerJid)?.name ?? null,
+      name: displayName(c.accountId, c.peerJid),
       last: last === undefined ? null : toView(last),
       unread: summary?.unread ?? 0,
       keys: keyState(store.contactKeys.list(c.accountId, c.peerJid)),
       draft: store.drafts.get(conversationId),
+      avatar: avatarUrl(store, c.accountId, c.peerJid),
+    };
+  };
+
+  /** The roster name the user gave, else the contact's own nickname. */
+  const displayName = (accountId: number, jid: string): string | null => {
+    const contact = ctx.store().contacts.get(accountId, jid);
+    return contact?.name ?? nicknameOf(contact?.vcard ?? null) ?? null;
+  };
+
+  /** One contact as the UI shows it. */
+  const contactView = (s: AccountSession, jid: string, name: string | null, subscription: ContactView['subscription'], asked: boolean, request: boolean): ContactView => {
+    const store = ctx.store();
+    return {
+      jid,
+      name,
+      subscription,
+      asked,
+      request,
+      online: s.roster.presenceOf(jid)?.available === true,
+      blocked: s.blocking.list().includes(jid),
+      keys: store.contactKeys.list(s.accountId, jid).map(keyView),
+      nickname: nicknameOf(store.contacts.get(s.accountId, jid)?.vcard ?? null) ?? null,
+      avatar: avatarUrl(store, s.accountId, jid),
     };
   };
 
@@ -97,11 +122,12 @@ export function chatHandlers(ctx: CoreContext): ChatOps {
           conversationId: c.conversationId,
           accountId: c.accountId,
           peer: c.peerJid,
-          name: store.contacts.get(c.accountId, c.peerJid)?.name ?? null,
+          name: displayName(c.accountId, c.peerJid),
           last: c.last === undefined ? null : toView(c.last),
           unread: c.unread,
           keys: keyState(store.contactKeys.list(c.accountId, c.peerJid)),
           draft: c.draft,
+          avatar: avatarUrl(store, c.accountId, c.peerJid),
         })),
       );
     },
@@ -143,16 +169,7 @@ export function chatHandlers(ctx: CoreContext): ChatOps {
       const roster = s.roster.list();
       const items = roster.length > 0 || s.account.online ? roster.map((i) => ({ jid: i.jid, name: i.name ?? null, subscription: i.subscription, ask: i.pendingOut })) : store.contacts.list(accountId);
       const seen = new Set(items.map((i) => i.jid));
-      const view = (jid: string, name: string | null, subscription: ContactView['subscription'], asked: boolean): ContactView => ({
-        jid,
-        name,
-        subscription,
-        asked,
-        request: requests.has(jid),
-        online: s.roster.presenceOf(jid)?.available === true,
-        blocked: blocked.has(jid),
-        keys: store.contactKeys.list(accountId, jid).map(keyView),
-      });
+      const view = (jid: string, name: string | null, subscription: ContactView['subscription'], asked: boolean): ContactView => contactView(s, jid, name, subscription, asked, requests.has(jid));
       const list = items.map((i) => view(i.jid, i.name, i.subscription, i.ask));
       for (const jid of requests) if (!seen.has(jid)) list.push(view(jid, null, 'none', false));
       for (const jid of blocked) if (!seen.has(jid) && !requests.has(jid) && jid.includes('@')) list.push(view(jid, null, 'none', false));
@@ -166,8 +183,8 @@ export function chatHandlers(ctx: CoreContext): ChatOps {
       if (invite.fingerprint !== undefined) s.expectFingerprint(invite.jid, invite.fingerprint);
       await s.roster.add(invite.jid, invite.name);
       ctx.store().conversations.ensure(accountId, invite.jid);
-      const added = (await handlersContacts(accountId)).find((c) => c.jid === invite.jid);
-      return added ?? { jid: invite.jid, name: null, subscription: 'none', asked: true, request: false, online: false, blocked: false, keys: [] };
+      const item = s.roster.get(invite.jid);
+      return contactView(s, invite.jid, item?.name ?? null, item?.subscription ?? 'none', item?.pendingOut ?? true, false);
     },
     contactApprove: async ({ accountId, jid }) => {
       await session(accountId).roster.approve(checkJid(jid));
@@ -205,21 +222,4 @@ export function chatHandlers(ctx: CoreContext): ChatOps {
       return Promise.resolve(keysView(accountId, peer));
     },
   };
-
-  function handlersContacts(accountId: number): Promise<ContactView[]> {
-    const s = session(accountId);
-    const store = ctx.store();
-    return Promise.resolve(
-      s.roster.list().map((i) => ({
-        jid: i.jid,
-        name: i.name ?? null,
-        subscription: i.subscription,
-        asked: i.pendingOut,
-        request: false,
-        online: s.roster.presenceOf(i.jid)?.available === true,
-        blocked: s.blocking.list().includes(i.jid),
-        keys: store.contactKeys.list(accountId, i.jid).map(keyView),
-      })),
-    );
-  }
 }

@@ -24,6 +24,8 @@ import { ArchiveCatchUp, type MamCursorStore } from '../xmpp/mam';
 import { Messenger } from '../xmpp/messenger';
 import { OxKeys, type FetchResult } from '../xmpp/ox-keys';
 import { Roster } from '../xmpp/roster';
+import { Profiles } from '../xmpp/vcard';
+import { StoreProfileCache } from './profiles';
 
 export interface AccountSessionOptions {
   readonly store: Store;
@@ -81,7 +83,11 @@ export class AccountSession extends EventEmitter<SessionEvents> {
   readonly blocking: BlockList;
   readonly carbons: Carbons;
   readonly archive: ArchiveCatchUp;
+  /** Nicknames and pictures (ours and contacts'), cached in the profile db. */
+  readonly profiles: Profiles;
   readonly accountId: number;
+  /** Contacts whose profile this session fetched already. */
+  private readonly profilesFetched = new Set<string>();
   private keyPublished: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly options: AccountSessionOptions) {
@@ -120,6 +126,7 @@ export class AccountSession extends EventEmitter<SessionEvents> {
     });
     this.carbons = new Carbons(this.account);
     this.archive = new ArchiveCatchUp(this.account, new StoreCursor(store, accountId));
+    this.profiles = new Profiles(this.account, new StoreProfileCache(store, accountId));
     this.wire();
   }
 
@@ -175,7 +182,11 @@ export class AccountSession extends EventEmitter<SessionEvents> {
         null,
       );
       this.emit('contacts');
-      for (const item of items) if (item.subscription === 'to' || item.subscription === 'both') this.refreshKeys(item.jid);
+      for (const item of items) {
+        if (item.subscription !== 'to' && item.subscription !== 'both') continue;
+        this.refreshKeys(item.jid);
+        this.refreshProfile(item.jid);
+      }
     });
     this.roster.on('subscription-request', () => this.emit('contacts'));
     this.roster.on('presence', () => this.emit('contacts'));
@@ -185,7 +196,20 @@ export class AccountSession extends EventEmitter<SessionEvents> {
     });
   }
 
+  /** A contact's nickname and picture, once per session (cached: they show while the gateway is away). */
+  private refreshProfile(peer: string): void {
+    if (this.profilesFetched.has(peer)) return;
+    this.profilesFetched.add(peer);
+    this.profiles
+      .profile(peer)
+      .then(({ stale }) => {
+        if (!stale) this.emit('contacts');
+      })
+      .catch(() => undefined);
+  }
+
   private onNewSession(): void {
+    this.profilesFetched.clear();
     const log = this.options.logger;
     this.keyPublished = this.keys.publishKey(this.options.secretKey).catch((err: unknown) => {
       log?.warn('could not publish the account key', err);

@@ -22,6 +22,8 @@ let bob: CoreNode;
 const ids = { alice: 0, bob: 0 };
 const codes = { alice: '' };
 const PASSWORD = 'a long enough password';
+/** A 1×1 PNG. */
+const PNG_1X1 = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==';
 
 async function node(name: string): Promise<CoreNode> {
   const n = await openCoreNode(pair, dir, name);
@@ -72,7 +74,10 @@ describe('core: chat through the contract on two federated servers', () => {
     await expect(bob.call('accountCreate', { domain: 'b.test', endpoints: [endpointOf(pair.b)], username: 'bob', password: PASSWORD })).rejects.toBeInstanceOf(CallError);
   });
 
-  it('adds each other by invite link; the invite makes the key verified', { timeout: 60_000 }, async () => {
+  it('adds each other by invite link; the invite makes the key verified; nickname and picture show', { timeout: 60_000 }, async () => {
+    await alice.call('setNickname', { accountId: ids.alice, nickname: 'Alice Liddell' });
+    await alice.call('setAvatar', { accountId: ids.alice, dataUrl: `data:image/png;base64,${PNG_1X1}` });
+    await expect(alice.call('setAvatar', { accountId: ids.alice, dataUrl: 'data:image/png;base64,AAAA' })).rejects.toMatchObject({ code: 'avatar-bad-type' });
     const { uri } = await alice.call('invite', { accountId: ids.alice });
     expect(uri).toMatch(/^xmpp:alice@a\.test\?roster;ox=[0-9A-F]{40}/);
     await bob.call('contactAdd', { accountId: ids.bob, address: uri });
@@ -85,6 +90,13 @@ describe('core: chat through the contract on two federated servers', () => {
     await waitFor('alice to hold bob’s key', async () => (await alice.call('keys', { accountId: ids.alice, jid: 'bob@b.test' })).keys.find((k) => k.trust === 'tofu'), 20_000);
     const contact = (await alice.call('contacts', { accountId: ids.alice })).find((c) => c.jid === 'bob@b.test');
     expect(contact).toMatchObject({ subscription: 'both', blocked: false });
+    // Bob's side fetched alice's vCard4 nickname and XEP-0084 picture (and keeps them in his profile db).
+    const seen = await waitFor('alice’s nickname and picture at bob', async () => {
+      const c = (await bob.call('contacts', { accountId: ids.bob })).find((x) => x.jid === 'alice@a.test');
+      return c?.nickname === 'Alice Liddell' && c.avatar !== null ? c : undefined;
+    }, 20_000);
+    expect(seen.avatar).toBe(`data:image/png;base64,${PNG_1X1}`);
+    expect((await bob.call('chats', {})).find((c) => c.peer === 'alice@a.test')?.name).toBe('Alice Liddell');
   });
 
   it('chats OX both ways; the sender sees delivered', { timeout: 60_000 }, async () => {

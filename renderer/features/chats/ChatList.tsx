@@ -24,6 +24,7 @@ function ChatItem({ chat, open, onOpen }: { chat: ChatView; open: boolean; onOpe
     <li>
       <button type="button" className={open ? 'chat-item chat-item-open' : 'chat-item'} aria-current={open ? 'true' : undefined} onClick={onOpen}>
         <span className="chat-item-top">
+          {chat.avatar !== null && <img className="chat-item-avatar" src={chat.avatar} alt="" width={24} height={24} />}
           <span className="chat-item-name">{displayName(chat)}</span>
           <KeyMarker keys={chat.keys} />
           {chat.last !== null && (

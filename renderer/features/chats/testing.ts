@@ -8,7 +8,7 @@ export function message(over: Partial<MessageView> & Pick<MessageView, 'id'>): M
 }
 
 export function chat(over: Partial<ChatView> = {}): ChatView {
-  return { conversationId: 1, accountId: 7, peer: 'ana@example.org', name: 'Ana', last: null, unread: 0, keys: 'verified', draft: '', ...over };
+  return { conversationId: 1, accountId: 7, peer: 'ana@example.org', name: 'Ana', last: null, unread: 0, keys: 'verified', draft: '', avatar: null, ...over };
 }
 
 /** A conversation of `count` messages, oldest first, a second apart, alternating direction. */

@@ -45,9 +45,10 @@ export function ContactRow({ accountId, contact, onChanged }: { accountId: numbe
 
   return (
     <li className={contact.blocked ? 'contact contact-blocked' : 'contact'}>
+      {contact.avatar !== null && <img className="contact-avatar" src={contact.avatar} alt="" width={40} height={40} />}
       <div className="contact-who">
         <h3 className="contact-name">{name}</h3>
-        {contact.name !== null && <p className="contact-jid">{jid}</p>}
+        {name !== jid && <p className="contact-jid">{jid}</p>}
         <p className="contact-facts">
           <span className={contact.online ? 'presence presence-on' : 'presence'}>
             <span className="presence-dot" aria-hidden="true" />

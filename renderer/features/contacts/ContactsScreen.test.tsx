@@ -14,7 +14,7 @@ function account(id: number, jid: string): AccountView {
 }
 
 function contact(over: Partial<ContactView> & Pick<ContactView, 'jid'>): ContactView {
-  return { name: null, subscription: 'both', asked: false, request: false, online: false, blocked: false, keys: [], ...over };
+  return { name: null, subscription: 'both', asked: false, request: false, online: false, blocked: false, keys: [], nickname: null, avatar: null, ...over };
 }
 
 const ANA = contact({ jid: 'ana@example.org', name: 'Ana', online: true, keys: [{ fingerprint: 'A'.repeat(40), trust: 'verified', firstSeen: 1 }] });

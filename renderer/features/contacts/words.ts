@@ -1,8 +1,11 @@
 /** What a contact's roster state and keys mean, in words. */
 import type { ContactView } from '../../../src/api/contract';
 
-export function contactName(contact: Pick<ContactView, 'name' | 'jid'>): string {
-  return contact.name !== null && contact.name.trim() !== '' ? contact.name : contact.jid;
+/** The name the user gave, else the contact's own nickname (vCard4), else the address. */
+export function contactName(contact: Pick<ContactView, 'name' | 'jid'> & Partial<Pick<ContactView, 'nickname'>>): string {
+  if (contact.name !== null && contact.name.trim() !== '') return contact.name;
+  if (contact.nickname != null && contact.nickname.trim() !== '') return contact.nickname;
+  return contact.jid;
 }
 
 /** The presence subscription, as the user would say it. */

@@ -1,3 +1,4 @@
+import { ProfileEditor } from './ProfileEditor';
 import { useEffect, useId, useRef, useState } from 'react';
 import type { AccountView, Endpoint } from '../../../src/api/contract';
 import { call } from '../../app/api';
@@ -118,6 +119,8 @@ export function AccountCard({ account, onChange, onRemoved }: { account: Account
           {orderError}
         </p>
       )}
+
+      <ProfileEditor accountId={account.id} />
 
       <div className="row account-actions">
         <button type="button" className="button" aria-disabled={backup.state === 'busy'} onClick={() => void newBackup()}>

@@ -212,3 +212,23 @@ describe('Settings: another account', () => {
     expect(list).toHaveLength(1);
   });
 });
+
+describe('Settings: your profile', () => {
+  it('publishes the nickname, and refuses a picture that is not PNG or JPEG before sending it', async () => {
+    const user = userEvent.setup({ applyAccept: false });
+    const cove = setup({ setNickname: () => ({}), setAvatar: () => ({}) });
+    render(<SettingsScreen />);
+    await user.type(await screen.findByLabelText('Your nickname'), ' Ada ');
+    await user.click(screen.getByRole('button', { name: 'Publish nickname' }));
+    expect(cove.callsTo('setNickname')).toEqual([{ accountId: 1, nickname: 'Ada' }]);
+    expect(await screen.findByText('Nickname published.')).toBeTruthy();
+    const input = screen.getByLabelText('Choose a picture…');
+    await user.upload(input, new File(['GIF89a'], 'x.gif', { type: 'image/gif' }));
+    expect((await screen.findByRole('alert')).textContent).toBe('The picture must be a PNG or JPEG image.');
+    expect(cove.callsTo('setAvatar')).toEqual([]);
+    await user.upload(input, new File([new Uint8Array([0x89, 0x50, 0x4e, 0x47])], 'me.png', { type: 'image/png' }));
+    await waitFor(() => {
+      expect(cove.callsTo('setAvatar')).toEqual([{ accountId: 1, dataUrl: 'data:image/png;base64,iVBORw==' }]);
+    });
+  });
+});
