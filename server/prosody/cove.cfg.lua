@@ -62,6 +62,7 @@ local defaults = {
 	PLUGIN_DIR = "",                            -- where mod_cove_static_s2s.lua is; empty = "modules" next to this file
 	RUN_AS_ROOT = "false",                      -- "true" only in throw-away containers/test rigs
 	C2S_RATE = "64kb/s",                        -- bandwidth per client connection (a big OX message is ~1.7 kB)
+	S2S_RATE = "1mb/s",                         -- bandwidth per incoming server connection: one link carries every user between two servers (256kb/s caps OX at ~135 messages/s)
 }
 
 -- The directory of this file, absolute (prosody --config may be given a relative path).
@@ -329,7 +330,7 @@ registration_notification = "User $username just registered on $host"
 
 limits = {
 	c2s = { rate = setting("C2S_RATE"); burst = "2s" };
-	s2sin = { rate = "256kb/s"; burst = "2s" };
+	s2sin = { rate = setting("S2S_RATE"); burst = "2s" };
 }
 
 -- Message archive: kept for MAM_EXPIRES, on by default for every user (a user can change it with XEP-0313 prefs).

@@ -72,6 +72,8 @@ export interface ProsodyPairOptions {
   logLevel?: 'debug' | 'info';
   /** Bandwidth per client connection (cove.cfg.lua's C2S_RATE, default its own 64kb/s), e.g. for throughput benches. */
   c2sRate?: string;
+  /** Bandwidth per incoming server connection (cove.cfg.lua's S2S_RATE, default its own 256kb/s). */
+  s2sRate?: string;
 }
 
 interface InstanceSpec {
@@ -176,7 +178,7 @@ function readFrom(file: string, offset: number): string {
 }
 
 /** Environment for one instance: the outer COVE_XMPP_* are dropped so that only ours count. */
-function instanceEnv(spec: InstanceSpec, ports: { c2s: number; s2s: number }, dir: string, ca: TestCa, level: string, c2sRate: string | undefined): NodeJS.ProcessEnv {
+function instanceEnv(spec: InstanceSpec, ports: { c2s: number; s2s: number }, dir: string, ca: TestCa, level: string, rates: { c2sRate?: string | undefined; s2sRate?: string | undefined }): NodeJS.ProcessEnv {
   const cert = ca.certs.get(spec.domain);
   if (cert === undefined) throw new ProsodyError(`no certificate for ${spec.domain}`);
   const env: NodeJS.ProcessEnv = {};
@@ -205,7 +207,8 @@ function instanceEnv(spec: InstanceSpec, ports: { c2s: number; s2s: number }, di
     COVE_XMPP_S2S_ROUTES: `${spec.peer.domain}=${spec.peer.host}:${spec.peer.s2sPort}`,
     COVE_XMPP_S2S_ROUTES_ONLY: 'true',
     COVE_XMPP_RUN_AS_ROOT: process.getuid?.() === 0 ? 'true' : 'false',
-    ...(c2sRate === undefined ? {} : { COVE_XMPP_C2S_RATE: c2sRate }),
+    ...(rates.c2sRate === undefined ? {} : { COVE_XMPP_C2S_RATE: rates.c2sRate }),
+    ...(rates.s2sRate === undefined ? {} : { COVE_XMPP_S2S_RATE: rates.s2sRate }),
   };
 }
 
@@ -232,7 +235,7 @@ export async function startProsodyPair(opts: ProsodyPairOptions = {}): Promise<P
     for (const spec of specs) {
       const dir = join(runDir, spec.domain);
       await mkdir(dir, { recursive: true });
-      const env = instanceEnv(spec, spec.ports, dir, ca, level, opts.c2sRate);
+      const env = instanceEnv(spec, spec.ports, dir, ca, level, { c2sRate: opts.c2sRate, s2sRate: opts.s2sRate });
       servers.push(new ProsodyInstance(spec.domain, spec.host, spec.ports.c2s, spec.ports.s2s, dir, env, startTimeoutMs));
     }
     await Promise.all(servers.map((s) => s.start()));
