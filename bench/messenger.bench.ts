@@ -160,7 +160,7 @@ const bench: Bench = {
         // The sender exits once the server acked all; bob may still be decrypting the last ones.
         await waitFor(`bob to have the other process's ${String(BURST)}`, () => (arrivals.length >= BURST ? true : undefined), 180_000, 20);
       } catch (err) {
-        throw new Error(`${err instanceof Error ? err.message : String(err)}\n${child.tail()}`);
+        throw new Error(`${err instanceof Error ? err.message : String(err)}\n${child.tail()}`, { cause: err });
       } finally {
         await child.stop();
       }
