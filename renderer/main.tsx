@@ -3,6 +3,7 @@ import { createRoot } from 'react-dom/client';
 import { z } from 'zod';
 import { App } from './app/App';
 import { installBridgeClient } from './app/bridge-client';
+import { useNav } from './app/nav';
 
 // Zod would probe `new Function` (blocked by the CSP, reported as a violation) to decide on a faster parser.
 z.config({ jitless: true });
@@ -13,6 +14,10 @@ const container = root;
 
 // In Electron the preload has put `window.cove` there already; in a browser the bridge client connects first.
 void installBridgeClient().then(() => {
+  // Subscribed before the first render: an xmpp: link Electron passes at launch (after the page loaded) is not missed.
+  window.cove?.subscribe((event) => {
+    if (event.type === 'openUri') useNav.getState().openAddContact(event.uri);
+  });
   createRoot(container).render(
     <StrictMode>
       <App />

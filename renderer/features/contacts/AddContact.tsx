@@ -1,3 +1,4 @@
+import { useNav } from '../../app/nav';
 import { useId, useRef, useState } from 'react';
 import { call } from '../../app/api';
 import { contactName, messageOf } from './words';
@@ -8,7 +9,8 @@ type Outcome = { kind: 'idle' } | { kind: 'busy' } | { kind: 'done'; text: strin
 export function AddContact({ accountId, onAdded }: { accountId: number; onAdded: () => void }) {
   const id = useId();
   const inputRef = useRef<HTMLInputElement>(null);
-  const [address, setAddress] = useState('');
+  // An xmpp: link opened with Cove lands here, once.
+  const [address, setAddress] = useState(() => useNav.getState().takePendingAddress() ?? '');
   const [outcome, setOutcome] = useState<Outcome>({ kind: 'idle' });
   const [pasteNote, setPasteNote] = useState<string | undefined>();
 

@@ -199,3 +199,15 @@ describe('requests and the roster', () => {
     expect(cove.callsTo('invite').at(-1)).toEqual({ accountId: 8 });
   });
 });
+
+describe('ContactsScreen: an xmpp: link opened with Cove', () => {
+  it('starts the add form with the link, once', async () => {
+    installFakeCove({ accounts: () => [account(7, 'me@example.org')], contacts: () => [], invite: () => ({ uri: INVITE }) });
+    useNav.getState().openAddContact('xmpp:zoe@example.net?roster');
+    expect(useNav.getState().screen).toBe('contacts');
+    render(<ContactsScreen />);
+    const field = await screen.findByRole<HTMLInputElement>('textbox', { name: 'Address or invite link' });
+    expect(field.value).toBe('xmpp:zoe@example.net?roster');
+    expect(useNav.getState().pendingAddress).toBeUndefined();
+  });
+});
