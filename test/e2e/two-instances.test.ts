@@ -7,6 +7,7 @@
  * Screenshots of every screen go to test-results/screenshots/. The note's figures (time to first screen, to first
  * message) are printed, not asserted.
  */
+import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from '../rig/chromium';
@@ -122,14 +123,19 @@ describe('two Cove instances through the bridge in Chromium', () => {
     for (const i of [alice, bob]) await expect.poll(async () => (await i.core.handlers.accounts({}))[0]?.state, { timeout: 60_000 }).toBe('online');
   });
 
-  it('adds each other by invite link and approve the requests', { timeout: 120_000 }, async () => {
+  it('adds each other by the invite’s QR code and approve the requests', { timeout: 120_000 }, async () => {
     await nav(alice.page, 'Contacts').click();
     const link = alice.page.getByRole('textbox', { name: 'Invite link', exact: true });
     await expect.poll(async () => link.inputValue(), { timeout: 20_000 }).toMatch(/^xmpp:alice@a\.test\?roster;ox=[0-9A-F]{40}/);
     inviteOfAlice = await link.inputValue();
     await alice.shot('contacts-invite-alice');
+    // Bob reads alice's QR code from a picture of her screen (Cove keeps the camera off).
+    const qrPicture = join(dir, 'alice-invite-qr.png');
+    await alice.page.getByRole('img', { name: 'QR code of your invite link' }).screenshot({ path: qrPicture });
     await nav(bob.page, 'Contacts').click();
-    await bob.page.getByRole('textbox', { name: 'Address or invite link' }).fill(inviteOfAlice);
+    await bob.page.getByLabel('Read a QR code from a picture…').setInputFiles(qrPicture);
+    const field = bob.page.getByRole('textbox', { name: 'Address or invite link' });
+    await expect.poll(async () => field.inputValue(), { timeout: 10_000 }).toBe(inviteOfAlice);
     await bob.page.getByRole('button', { name: 'Add contact' }).click();
     await alice.page.getByRole('group', { name: 'Request from bob@b.test' }).getByRole('button', { name: 'Approve' }).click({ timeout: 30_000 });
     await bob.page.getByRole('group', { name: 'Request from alice@a.test' }).getByRole('button', { name: 'Approve' }).click({ timeout: 30_000 });

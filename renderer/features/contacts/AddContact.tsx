@@ -1,3 +1,4 @@
+import { readQrFromFile } from './qr-read';
 import { useNav } from '../../app/nav';
 import { useId, useRef, useState } from 'react';
 import { call } from '../../app/api';
@@ -40,6 +41,22 @@ export function AddContact({ accountId, onAdded }: { accountId: number; onAdded:
     inputRef.current?.focus();
   };
 
+  const fromPicture = async (file: Blob) => {
+    setPasteNote(undefined);
+    try {
+      const text = await readQrFromFile(file);
+      if (text === undefined) {
+        setPasteNote('There is no QR code Cove can read in that picture.');
+        return;
+      }
+      setAddress(text);
+      setPasteNote('Read from the QR code: check the address, then Add contact.');
+      inputRef.current?.focus();
+    } catch {
+      setPasteNote('Cove could not open that picture.');
+    }
+  };
+
   return (
     <section className="contacts-card" aria-labelledby={`${id}-title`}>
       <h2 id={`${id}-title`}>Add contact</h2>
@@ -74,7 +91,21 @@ export function AddContact({ accountId, onAdded }: { accountId: number; onAdded:
         </div>
       </form>
       <p id={`${id}-qr`} className="contacts-hint">
-        Got a QR code? Scanning needs the camera, and Cove keeps the camera off. Ask for the invite link instead and paste it here.
+        Got a QR code? Cove keeps the camera off: open a picture of it (a screenshot or a photo) instead.{' '}
+        <label htmlFor={`${id}-qr-file`} className="contacts-qr-open">
+          Read a QR code from a picture…
+        </label>
+        <input
+          id={`${id}-qr-file`}
+          className="visually-hidden"
+          type="file"
+          accept="image/png,image/jpeg,image/webp,image/gif"
+          onChange={(event) => {
+            const file = event.target.files?.[0];
+            event.target.value = '';
+            if (file !== undefined) void fromPicture(file);
+          }}
+        />
       </p>
       {pasteNote !== undefined && <p className="contacts-hint">{pasteNote}</p>}
       {outcome.kind === 'busy' && <p role="status">Adding…</p>}

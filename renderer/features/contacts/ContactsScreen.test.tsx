@@ -71,7 +71,7 @@ describe('adding contacts', () => {
     });
   });
 
-  it("shows the core's sentence when the address is not valid, and explains why there is no QR scanner", async () => {
+  it("shows the core's sentence when the address is not valid, and offers to read a QR code from a picture", async () => {
     setup({
       contactAdd: () => {
         throw coveError('contact-bad-address', 'This is neither an address nor an invite link.');
@@ -81,7 +81,8 @@ describe('adding contacts', () => {
     render(<ContactsScreen />);
     await user.type(await screen.findByRole('textbox', { name: 'Address or invite link' }), 'nonsense{Enter}');
     expect((await screen.findByRole('alert')).textContent).toBe('This is neither an address nor an invite link.');
-    expect(screen.getByText(/Scanning needs the camera, and Cove keeps the camera off/)).toBeTruthy();
+    expect(screen.getByText(/Cove keeps the camera off: open a picture of it/)).toBeTruthy();
+    expect(screen.getByLabelText('Read a QR code from a picture…')).toBeTruthy();
     expect(screen.getByRole('button', { name: 'Paste invite link' })).toBeTruthy();
   });
 
