@@ -12,6 +12,7 @@
  * an expired copy is still the best there is), and compared with the directory shipped with the app: the newer
  * (higher serial) valid one is current. If neither is valid, there is no directory (`current()` is undefined).
  */
+import { syncDirectory } from '../fs/sync-dir';
 import { randomBytes } from 'node:crypto';
 import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
@@ -185,17 +186,5 @@ export class DirectoryStore {
       throw new DirectoryStoreError(err instanceof Error && 'code' in err ? String(err.code) : 'write failed', { cause: err });
     }
     syncDirectory(this.o.dir);
-  }
-}
-
-function syncDirectory(dir: string): void {
-  let fd: number | undefined;
-  try {
-    fd = openSync(dir, 'r');
-    fsyncSync(fd);
-  } catch {
-    // Not every platform can fsync a directory (Windows cannot open one); the rename is still atomic there.
-  } finally {
-    if (fd !== undefined) closeSync(fd);
   }
 }

@@ -9,6 +9,7 @@
  *
  * The header holds no secret and no key check value: the encrypted database itself tells a wrong key (StoreKeyError).
  */
+import { syncDirectory } from '../fs/sync-dir';
 import { randomBytes, scrypt } from 'node:crypto';
 import { closeSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -171,16 +172,4 @@ export function writeHeader(dbPath: string, header: StoreHeader): void {
 export function removeHeader(dbPath: string): void {
   rmSync(headerPath(dbPath), { force: true });
   rmSync(`${headerPath(dbPath)}.tmp`, { force: true });
-}
-
-function syncDirectory(dir: string): void {
-  let fd: number | undefined;
-  try {
-    fd = openSync(dir, 'r');
-    fsyncSync(fd);
-  } catch {
-    // Not every platform can fsync a directory (Windows cannot open one); the rename is still atomic there.
-  } finally {
-    if (fd !== undefined) closeSync(fd);
-  }
 }
