@@ -40,7 +40,7 @@ export class AccountInputError extends CoveError {
 const ONLINE_TIMEOUT_MS = 60_000;
 
 /** The secret key as stored: locked with a random lock kept beside it (the profile's own encryption protects both). */
-async function sealKey(key: OxSecretKey): Promise<string> {
+export async function sealKey(key: OxSecretKey): Promise<string> {
   const lock = randomBytes(32).toString('base64url');
   return JSON.stringify({ lock, armored: await exportSecretKey(key, lock) });
 }
