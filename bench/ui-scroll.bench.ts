@@ -107,7 +107,7 @@ const bench: Bench = {
       const region = page.getByRole('region', { name: /^Messages with/ });
       await region.getByText(/harbour|lantern|pelican/).first().waitFor();
       const openMs = performance.now() - opened0;
-      const stats = (await page.evaluate(IN_PAGE.replace('STEPS', String(SCROLL_STEPS)))) as PageStats;
+      const stats = await page.evaluate<PageStats>(IN_PAGE.replace('STEPS', String(SCROLL_STEPS)));
       const p95 = percentile(stats.gaps, 95);
       return [
         { name: `seed ${String(COUNT)} messages into the encrypted profile`, value: seedMs, unit: 'ms' },
