@@ -24,7 +24,8 @@ import { ArchiveCatchUp, type MamCursorStore } from '../xmpp/mam';
 import { Messenger } from '../xmpp/messenger';
 import { OxKeys, type FetchResult } from '../xmpp/ox-keys';
 import { Roster } from '../xmpp/roster';
-import { Profiles } from '../xmpp/vcard';
+import { eventItems, PepNotify } from '../xmpp/pep';
+import { NS_AVATAR_METADATA, Profiles } from '../xmpp/vcard';
 import { StoreProfileCache } from './profiles';
 
 export interface AccountSessionOptions {
@@ -61,6 +62,9 @@ export interface SessionEvents {
   /** An incoming message that was refused (forged, undecryptable, not for us…), for the conversation's banner. */
   rejected: [rejection: { readonly peer: string; readonly error: CoveError }];
 }
+
+/** The PEP nodes whose changes refresh a contact's profile: XEP-0084 avatar metadata, XEP-0292 vCard4. */
+const PROFILE_NODES = [NS_AVATAR_METADATA, 'urn:xmpp:vcard4'];
 
 class StoreCursor implements MamCursorStore {
   constructor(
@@ -193,6 +197,17 @@ export class AccountSession extends EventEmitter<SessionEvents> {
     this.blocking.on('changed', () => this.emit('contacts'));
     this.keys.on('keys-changed', (result) => {
       this.onKeys(result);
+    });
+    // A contact's new picture or nickname: their server sends a PEP event (our caps ask for both); it only triggers a
+    // fetch (the payload itself is not trusted), and only for a contact in our roster, from their bare JID.
+    const pep = PepNotify.for(account);
+    for (const node of PROFILE_NODES) pep.want(node);
+    account.on('message', (message, from) => {
+      if (!PROFILE_NODES.some((node) => eventItems(message, node) !== undefined)) return;
+      const bare = from.bare().toString();
+      if (from.resource.length > 0 || this.roster.get(bare) === undefined) return;
+      this.profilesFetched.delete(bare);
+      this.refreshProfile(bare);
     });
   }
 

@@ -24,6 +24,8 @@ const codes = { alice: '' };
 const PASSWORD = 'a long enough password';
 /** A 1×1 PNG. */
 const PNG_1X1 = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==';
+/** A 2×1 PNG. */
+const PNG_2X1 = 'iVBORw0KGgoAAAANSUhEUgAAAAIAAAABCAYAAAD0In+KAAAADklEQVR4nGP4z8AAQv8BD/kD/YURmXYAAAAASUVORK5CYII=';
 
 async function node(name: string): Promise<CoreNode> {
   const n = await openCoreNode(pair, dir, name);
@@ -97,6 +99,12 @@ describe('core: chat through the contract on two federated servers', () => {
     }, 20_000);
     expect(seen.avatar).toBe(`data:image/png;base64,${PNG_1X1}`);
     expect((await bob.call('chats', {})).find((c) => c.peer === 'alice@a.test')?.name).toBe('Alice Liddell');
+    // A new picture reaches bob live (a PEP event makes his session fetch it again), without a reconnect.
+    await alice.call('setAvatar', { accountId: ids.alice, dataUrl: `data:image/png;base64,${PNG_2X1}` });
+    await waitFor('alice’s new picture at bob', async () => {
+      const c = (await bob.call('contacts', { accountId: ids.bob })).find((x) => x.jid === 'alice@a.test');
+      return c?.avatar === `data:image/png;base64,${PNG_2X1}` ? true : undefined;
+    }, 20_000);
   });
 
   it('chats OX both ways; the sender sees delivered', { timeout: 60_000 }, async () => {
