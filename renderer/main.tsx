@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { App } from './app/App';
 import { installBridgeClient } from './app/bridge-client';
 import { useNav } from './app/nav';
+import { followRejections } from './features/chats/rejections';
 
 // Zod would probe `new Function` (blocked by the CSP, reported as a violation) to decide on a faster parser.
 z.config({ jitless: true });
@@ -18,6 +19,7 @@ void installBridgeClient().then(() => {
   window.cove?.subscribe((event) => {
     if (event.type === 'openUri') useNav.getState().openAddContact(event.uri);
   });
+  if (window.cove !== undefined) followRejections(window.cove);
   createRoot(container).render(
     <StrictMode>
       <App />

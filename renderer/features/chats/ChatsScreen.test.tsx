@@ -1,3 +1,4 @@
+import { followRejections, useRejections } from './rejections';
 import { act, render, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -114,6 +115,8 @@ describe('the conversation header and banners', () => {
 
   it("shows the core's sentence when a message was rejected, in that chat only, until dismissed", async () => {
     const cove = setup([chat(), chat({ conversationId: 2, peer: 'bo@example.net', name: 'Bo' })]);
+    useRejections.setState({ alerts: [] });
+    const stop = followRejections(cove);
     useNav.setState({ conversationId: 1 });
     render(<ChatsScreen />);
     await screen.findByText('End-to-end encrypted (OpenPGP)');
@@ -130,5 +133,6 @@ describe('the conversation header and banners', () => {
       useNav.getState().openChat(2);
     });
     expect((await screen.findByRole('alert')).textContent).toContain('Bo’s server refused the message.');
+    stop();
   });
 });

@@ -1,8 +1,8 @@
 import { useEffect, useRef, useState } from 'react';
-import { useCoveEvent } from '../../app/events';
 import { useNav } from '../../app/nav';
 import { ChatList } from './ChatList';
-import { Conversation, type RejectedAlert } from './Conversation';
+import { Conversation } from './Conversation';
+import { useRejections } from './rejections';
 import { useChatList } from './useChatList';
 import './chats.css';
 
@@ -25,8 +25,6 @@ function samePeer(a: string, b: string): boolean {
   return a.toLowerCase() === b.toLowerCase();
 }
 
-let alertKeys = 0;
-
 /** Chats: the conversations on one side, the open one (useNav().conversationId) on the other. */
 export function ChatsScreen() {
   const openId = useNav((s) => s.conversationId);
@@ -34,11 +32,8 @@ export function ChatsScreen() {
   const verifying = useNav((s) => s.verify !== undefined);
   const list = useChatList();
   const visible = usePageVisible();
-  const [alerts, setAlerts] = useState<RejectedAlert[]>([]);
-
-  useCoveEvent('rejected', (event) => {
-    setAlerts((all) => [...all, { key: ++alertKeys, accountId: event.accountId, peer: event.peer, message: event.error.message }]);
-  });
+  const alerts = useRejections((s) => s.alerts);
+  const dismiss = useRejections((s) => s.dismiss);
 
   const chat = list.chats.find((c) => c.conversationId === openId);
   const { markRead, reload } = list;
@@ -74,9 +69,7 @@ export function ChatsScreen() {
             key={chat.conversationId}
             chat={chat}
             alerts={alerts.filter((a) => a.accountId === chat.accountId && samePeer(a.peer, chat.peer))}
-            onDismiss={(key) => {
-              setAlerts((all) => all.filter((a) => a.key !== key));
-            }}
+            onDismiss={dismiss}
             onDraftSaved={list.noteDraft}
           />
         ) : (
