@@ -11,6 +11,7 @@ import { CoveError } from '../api/result';
 import { makeBackupCode } from '../crypto/backup';
 import { exportSecretKey, generateAccountKey, importSecretKey, type OxSecretKey } from '../crypto/keys';
 import { XmppAccount } from '../xmpp/account';
+import { XmppAccountError } from '../xmpp/errors';
 import { OxKeys } from '../xmpp/ox-keys';
 import type { RegistrationOutcome } from '../xmpp/register';
 import type { FormValues } from '../xmpp/dataform';
@@ -96,7 +97,8 @@ export function accountHandlers(ctx: CoreContext): { handlers: AccountOps; resum
       jid: session.jid,
       label: `Account ${String(session.accountId)}`,
       state,
-      ...(s.state === 'error' ? { error: s.error.toApiError() } : {}),
+      // Offline for a known reason (the proxy stopped, tor is down…): the UI's banner says why.
+      ...(s.state === 'error' ? { error: s.error.toApiError() } : s.state === 'offline' && s.reason !== undefined ? { error: new XmppAccountError(s.reason).toApiError() } : {}),
       fingerprint: session.fingerprint,
       endpoints: [...(conn?.endpoints ?? [])],
       contacts: contacts.length,

@@ -208,6 +208,8 @@ describe('two Cove instances through the bridge in Chromium', () => {
     await dante.stop();
     const banner = alice.page.getByRole('alert').filter({ hasText: 'is not connected' });
     await banner.waitFor({ timeout: 60_000 });
+    // The reason, in the core's words (the proxy is down), not just "not connected".
+    await expect.poll(async () => banner.textContent(), { timeout: 30_000 }).toMatch(/proxy|privacy mode|unreachable|cannot reach/i);
     const composer = alice.page.getByRole('textbox', { name: /^Message to/ });
     await composer.fill('Sent while the proxy was down');
     await composer.press('Enter');
