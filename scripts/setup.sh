@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 app_packages=(tor obfs4proxy snowflake-client)
-test_packages=(prosody dante-server chromium tcpdump openssl iproute2 util-linux gnupg procps wireguard-tools wireguard-go nftables ejabberd erlang-base)
+test_packages=(prosody dante-server chromium fonts-noto-color-emoji tcpdump openssl iproute2 util-linux gnupg procps wireguard-tools wireguard-go nftables ejabberd erlang-base)
 
 want=("${app_packages[@]}")
 if [[ "${1:-}" == "--test" ]]; then want+=("${test_packages[@]}"); fi
