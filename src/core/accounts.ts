@@ -244,11 +244,20 @@ export function accountHandlers(ctx: CoreContext): { handlers: AccountOps; resum
       ctx.emit({ type: 'accounts' });
       return {};
     },
-    accountEndpoints: ({ accountId, endpoints }) => {
-      const session = ctx.sessions.get(accountId);
-      if (session === undefined) throw new AccountInputError('account-unknown', 'There is no such account.');
-      ctx.store().connections.setEndpoints(accountId, endpoints);
-      return Promise.resolve(view(session));
+    accountEndpoints: async ({ accountId, endpoints }) => {
+      const session = requireSession(accountId);
+      const store = ctx.store();
+      store.connections.setEndpoints(accountId, endpoints);
+      const password = store.connections.get(accountId)?.password;
+      if (password == null) return view(session);
+      // The new order applies at once: the session starts again over it (its outbox waits in the profile meanwhile).
+      ctx.sessions.delete(accountId);
+      await session.stop();
+      const next = startSession(accountId, session.jid, password, endpoints, session.secretKey);
+      next.start().catch((err: unknown) => {
+        ctx.log.warn(`account ${String(accountId)} could not connect yet`, err);
+      });
+      return view(next);
     },
     setNickname: async ({ accountId, nickname }) => {
       await requireSession(accountId).profiles.setNickname(nickname);

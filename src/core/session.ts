@@ -34,7 +34,7 @@ export interface AccountSessionOptions {
   /** Bare JID of the account. */
   readonly jid: string;
   readonly password: string;
-  /** The gateway's endpoints in failover order (the first one is used; see src/xmpp/endpoints.ts). */
+  /** The gateway's endpoints in failover order: health-tracked, the next one taken at once when one fails (src/xmpp/endpoints.ts). */
   readonly endpoints: readonly StoredEndpoint[];
   readonly transport: () => Transport;
   readonly secretKey: OxSecretKey;
@@ -106,6 +106,7 @@ export class AccountSession extends EventEmitter<SessionEvents> {
       username: jid.slice(0, at),
       password: options.password,
       server: { host: first.host, port: first.port },
+      ...(options.endpoints.length > 1 ? { endpoints: options.endpoints.map((e) => ({ host: e.host, port: e.port, kind: e.kind })) } : {}),
       transport: options.transport,
       // Opaque: keeps the account on its own Tor circuits and names it in the connections list without its JID.
       accountKey: `account-${String(accountId)}`,

@@ -195,4 +195,23 @@ describe('core: chat through the contract on two federated servers', () => {
     await laptop.event('the laptop reads it with its own key', (e) => (e.type === 'message' && e.message.body === 'after deciding' ? true : undefined));
     await laptop.close();
   });
+
+  it('an account with a dead first endpoint comes online through the next one (failover order from Settings)', { timeout: 60_000 }, async () => {
+    let carol = await node('carol');
+    await carol.call('profileCreate', { protection: 'passphrase', passphrase: PASSPHRASE });
+    const created = await carol.call('accountCreate', { domain: 'a.test', endpoints: [endpointOf(pair.a)], username: 'carol', password: PASSWORD });
+    // Nothing listens on port 1 of a.test's address: the first endpoint is dead.
+    const dead = { host: pair.a.host, port: 1, kind: 'clearnet' as const };
+    const view = await carol.call('accountEndpoints', { accountId: created.account.id, endpoints: [dead, endpointOf(pair.a)] });
+    expect(view.endpoints).toEqual([dead, endpointOf(pair.a)]);
+    // At once: the session starts again over the new order, and comes online through the second endpoint.
+    await waitFor('carol online again', async () => ((await carol.call('accounts', {}))[0]?.state === 'online' ? true : undefined), 30_000);
+    // And after a restart of Cove, from the order stored in the profile.
+    await carol.close();
+    carol = await node('carol');
+    await carol.call('profileUnlock', { passphrase: PASSPHRASE });
+    await waitFor('carol online through the second endpoint', async () => ((await carol.call('accounts', {}))[0]?.state === 'online' ? true : undefined), 30_000);
+    const { connections } = await carol.call('connections', {});
+    expect(connections.map((c) => c.target)).toContain(`${pair.a.host}:${String(pair.a.c2sPort)}`);
+  });
 });
