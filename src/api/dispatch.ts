@@ -5,7 +5,7 @@
  * never a crash of the process that serves the UI.
  */
 import type { Logger } from '../log/redact';
-import { operations, parseCall, type Handlers, type OpName, type Result } from './contract';
+import { operations, parseCall, type Handlers, type Result } from './contract';
 import { CoveError } from './result';
 
 type AnyHandler = (input: unknown) => Promise<unknown>;
@@ -28,8 +28,4 @@ export async function dispatch(handlers: Handlers, name: unknown, input: unknown
     return { ok: false, error: { code: 'internal', message: 'Cove produced an answer it could not show. The log has the details.' } };
   }
   return { ok: true, value: out.data };
-}
-
-export function isOpName(name: string): name is OpName {
-  return Object.hasOwn(operations, name);
 }

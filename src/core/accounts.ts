@@ -9,6 +9,7 @@ import type { Handlers } from '../api/contract';
 import type { AccountView, Endpoint, Gateways } from '../api/schemas';
 import { CoveError } from '../api/result';
 import { makeBackupCode } from '../crypto/backup';
+import { contactsSharingGateway } from '../directory/spread';
 import { exportSecretKey, generateAccountKey, importSecretKey, type OxSecretKey } from '../crypto/keys';
 import { XmppAccount } from '../xmpp/account';
 import { XmppAccountError } from '../xmpp/errors';
@@ -89,7 +90,7 @@ export function accountHandlers(ctx: CoreContext): { handlers: AccountOps; resum
     const store = ctx.store();
     const conn = store.connections.get(session.accountId);
     const contacts = store.contacts.list(session.accountId);
-    const domain = splitJid(session.jid).domain;
+    const share = contactsSharingGateway(session.jid, contacts.map((c) => c.jid));
     const s = session.account.state;
     const state = s.state === 'error' ? 'error' : s.state;
     return {
@@ -101,9 +102,9 @@ export function accountHandlers(ctx: CoreContext): { handlers: AccountOps; resum
       ...(s.state === 'error' ? { error: s.error.toApiError() } : s.state === 'offline' && s.reason !== undefined ? { error: new XmppAccountError(s.reason).toApiError() } : {}),
       fingerprint: session.fingerprint,
       endpoints: [...(conn?.endpoints ?? [])],
-      contacts: contacts.length,
-      contactsOnGateway: contacts.filter((c) => c.jid.slice(c.jid.indexOf('@') + 1).toLowerCase() === domain).length,
-      gatewayRevoked: ctx.options.gateways.revoked().has(domain),
+      contacts: share.total,
+      contactsOnGateway: share.sharing,
+      gatewayRevoked: ctx.options.gateways.revoked().has(share.domain),
     };
   };
 

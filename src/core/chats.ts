@@ -6,12 +6,12 @@
 import type { Handlers } from '../api/contract';
 import type { ChatView, ContactView, MessageView } from '../api/schemas';
 import { CoveError } from '../api/result';
-import type { StoredMessage } from '../store';
+import type { ChatSummary, StoredMessage } from '../store';
 import type { ContactKey } from '../store/contact-keys';
 import { buildInvite, parseInvite, type Invite } from '../xmpp/invite';
 import { checkJid } from '../xmpp/roster';
 import type { CoreContext } from './core';
-import { avatarUrl, nicknameOf } from './profiles';
+import { avatarOf, nicknameOf } from './profiles';
 import type { AccountSession } from './session';
 
 type ChatOps = Pick<
@@ -67,44 +67,43 @@ export function chatHandlers(ctx: CoreContext): ChatOps {
     return c;
   };
 
-  const chatView = (conversationId: number): ChatView => {
+  /** What the profile holds of a contact for display: the name the user gave, else their nickname; their picture. */
+  const looks = (accountId: number, jid: string): { name: string | null; nickname: string | null; avatar: string | null } => {
     const store = ctx.store();
-    const summary = store.chats.list().find((c) => c.conversationId === conversationId);
-    const c = conversation(conversationId);
-    const last = summary?.last;
+    const contact = store.contacts.get(accountId, jid);
+    const nickname = nicknameOf(contact?.vcard ?? null) ?? null;
+    return { name: contact?.name ?? nickname, nickname, avatar: avatarOf(store, contact?.avatarHash ?? null) };
+  };
+
+  const chatView = (c: ChatSummary): ChatView => {
+    const { name, avatar } = looks(c.accountId, c.peerJid);
     return {
-      conversationId,
+      conversationId: c.conversationId,
       accountId: c.accountId,
       peer: c.peerJid,
-      name: displayName(c.accountId, c.peerJid),
-      last: last === undefined ? null : toView(last),
-      unread: summary?.unread ?? 0,
-      keys: keyState(store.contactKeys.list(c.accountId, c.peerJid)),
-      draft: store.drafts.get(conversationId),
-      avatar: avatarUrl(store, c.accountId, c.peerJid),
+      name,
+      last: c.last === undefined ? null : toView(c.last),
+      unread: c.unread,
+      keys: keyState(ctx.store().contactKeys.list(c.accountId, c.peerJid)),
+      draft: c.draft,
+      avatar,
     };
   };
 
-  /** The roster name the user gave, else the contact's own nickname. */
-  const displayName = (accountId: number, jid: string): string | null => {
-    const contact = ctx.store().contacts.get(accountId, jid);
-    return contact?.name ?? nicknameOf(contact?.vcard ?? null) ?? null;
-  };
-
-  /** One contact as the UI shows it. */
-  const contactView = (s: AccountSession, jid: string, name: string | null, subscription: ContactView['subscription'], asked: boolean, request: boolean): ContactView => {
-    const store = ctx.store();
+  /** One contact as the UI shows it (`blocked`: the account's block list, read once per call). */
+  const contactView = (
+    s: AccountSession,
+    blocked: ReadonlySet<string>,
+    item: { jid: string; name: string | null; subscription: ContactView['subscription']; asked: boolean; request: boolean },
+  ): ContactView => {
+    const { nickname, avatar } = looks(s.accountId, item.jid);
     return {
-      jid,
-      name,
-      subscription,
-      asked,
-      request,
-      online: s.roster.presenceOf(jid)?.available === true,
-      blocked: s.blocking.list().includes(jid),
-      keys: store.contactKeys.list(s.accountId, jid).map(keyView),
-      nickname: nicknameOf(store.contacts.get(s.accountId, jid)?.vcard ?? null) ?? null,
-      avatar: avatarUrl(store, s.accountId, jid),
+      ...item,
+      online: s.roster.presenceOf(item.jid)?.available === true,
+      blocked: blocked.has(item.jid),
+      keys: ctx.store().contactKeys.list(s.accountId, item.jid).map(keyView),
+      nickname,
+      avatar,
     };
   };
 
@@ -115,22 +114,7 @@ export function chatHandlers(ctx: CoreContext): ChatOps {
   };
 
   return {
-    chats: () => {
-      const store = ctx.store();
-      return Promise.resolve(
-        store.chats.list().map((c) => ({
-          conversationId: c.conversationId,
-          accountId: c.accountId,
-          peer: c.peerJid,
-          name: displayName(c.accountId, c.peerJid),
-          last: c.last === undefined ? null : toView(c.last),
-          unread: c.unread,
-          keys: keyState(store.contactKeys.list(c.accountId, c.peerJid)),
-          draft: c.draft,
-          avatar: avatarUrl(store, c.accountId, c.peerJid),
-        })),
-      );
-    },
+    chats: () => Promise.resolve(ctx.store().chats.list().map(chatView)),
     messages: ({ conversationId, before, limit }) => {
       const page = ctx.store().messages.page(conversation(conversationId).id, limit, before);
       return Promise.resolve({ messages: page.messages.map(toView), next: page.next ?? null });
@@ -145,11 +129,9 @@ export function chatHandlers(ctx: CoreContext): ChatOps {
     },
     markRead: async ({ conversationId }) => {
       const c = conversation(conversationId);
-      const store = ctx.store();
-      const newest = store.messages.page(c.id, 50).messages.find((m) => m.direction === 'in' && m.state !== 'read');
-      store.chats.markRead(c.id);
+      const newest = ctx.store().chats.markRead(c.id);
       // One XEP-0333 <displayed/> for the newest: it stands for every message before it.
-      if (newest !== undefined) await ctx.sessions.get(c.accountId)?.messenger.markRead({ conversationId: c.id, id: newest.id });
+      if (newest !== undefined) await ctx.sessions.get(c.accountId)?.messenger.markRead({ conversationId: c.id, id: newest });
       return {};
     },
     setDraft: ({ conversationId, text }) => {
@@ -159,7 +141,9 @@ export function chatHandlers(ctx: CoreContext): ChatOps {
     openChat: ({ accountId, jid }) => {
       session(accountId);
       const c = ctx.store().conversations.ensure(accountId, checkJid(jid));
-      return Promise.resolve(chatView(c.id));
+      const summary = ctx.store().chats.get(c.id);
+      if (summary === undefined) throw new CoveError('chat-unknown', 'There is no such conversation.');
+      return Promise.resolve(chatView(summary));
     },
     contacts: ({ accountId }) => {
       const s = session(accountId);
@@ -169,7 +153,8 @@ export function chatHandlers(ctx: CoreContext): ChatOps {
       const roster = s.roster.list();
       const items = roster.length > 0 || s.account.online ? roster.map((i) => ({ jid: i.jid, name: i.name ?? null, subscription: i.subscription, ask: i.pendingOut })) : store.contacts.list(accountId);
       const seen = new Set(items.map((i) => i.jid));
-      const view = (jid: string, name: string | null, subscription: ContactView['subscription'], asked: boolean): ContactView => contactView(s, jid, name, subscription, asked, requests.has(jid));
+      const view = (jid: string, name: string | null, subscription: ContactView['subscription'], asked: boolean): ContactView =>
+        contactView(s, blocked, { jid, name, subscription, asked, request: requests.has(jid) });
       const list = items.map((i) => view(i.jid, i.name, i.subscription, i.ask));
       for (const jid of requests) if (!seen.has(jid)) list.push(view(jid, null, 'none', false));
       for (const jid of blocked) if (!seen.has(jid) && !requests.has(jid) && jid.includes('@')) list.push(view(jid, null, 'none', false));
@@ -184,7 +169,7 @@ export function chatHandlers(ctx: CoreContext): ChatOps {
       await s.roster.add(invite.jid, invite.name);
       ctx.store().conversations.ensure(accountId, invite.jid);
       const item = s.roster.get(invite.jid);
-      return contactView(s, invite.jid, item?.name ?? null, item?.subscription ?? 'none', item?.pendingOut ?? true, false);
+      return contactView(s, new Set(s.blocking.list()), { jid: invite.jid, name: item?.name ?? null, subscription: item?.subscription ?? 'none', asked: item?.pendingOut ?? true, request: false });
     },
     contactApprove: async ({ accountId, jid }) => {
       await session(accountId).roster.approve(checkJid(jid));

@@ -6,6 +6,7 @@ import type { Gateways } from '../api/schemas';
 import { DirectoryStore } from '../directory/store';
 import { refreshDirectory } from '../directory/refresh';
 import { loadShipped } from '../directory/shipped';
+import type { RandomIndex } from '../directory/spread';
 import type { Logger } from '../log/redact';
 import type { Transport } from '../net/transport';
 import { suggest, type GatewaySource, type Health } from './gateways';
@@ -19,7 +20,7 @@ export interface DirectorySourceOptions {
   readonly url?: string;
   readonly ca?: string;
   readonly logger?: Logger;
-  readonly random?: () => number;
+  readonly random?: RandomIndex;
 }
 
 export class DirectoryGatewaySource implements GatewaySource {

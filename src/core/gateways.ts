@@ -3,9 +3,10 @@
  * mode, or a fixed list (a self-hosted setup, tests). The core adds what it knows of each gateway's health.
  */
 import type { Gateways } from '../api/schemas';
+import { healthiest, secureRandomIndex, type GatewayHealth, type RandomIndex } from '../directory/spread';
 import type { Transport } from '../net/transport';
 
-export type Health = 'up' | 'down' | 'unknown';
+export type Health = GatewayHealth;
 
 export interface GatewaySource {
   /** The gateways known now (the last good directory), with a random healthy suggestion. */
@@ -18,20 +19,20 @@ export interface GatewaySource {
 
 type GatewayEntry = Gateways['gateways'][number];
 
-/** Picks uniformly at random among healthy (else unknown), not revoked gateways: people spread across servers. */
-export function suggest(gateways: readonly GatewayEntry[], random: () => number = Math.random): string | null {
-  const open = gateways.filter((g) => !g.revoked);
-  const up = open.filter((g) => g.health === 'up');
-  const pool = up.length > 0 ? up : open.filter((g) => g.health === 'unknown');
-  if (pool.length === 0) return null;
-  return pool[Math.min(pool.length - 1, Math.floor(random() * pool.length))]?.domain ?? null;
+/** Picks at random among the healthy, not revoked gateways (the directory's rule, spread.ts): people spread out. */
+export function suggest(gateways: readonly GatewayEntry[], random: RandomIndex = secureRandomIndex): string | null {
+  const pool = healthiest(
+    gateways.filter((g) => !g.revoked),
+    (g) => g.health,
+  );
+  return pool.length === 0 ? null : (pool[random(pool.length)]?.domain ?? null);
 }
 
 /** A fixed list of gateways (no directory): a self-hosted network or the test rig. */
 export class StaticGatewaySource implements GatewaySource {
   constructor(
     private readonly gateways: readonly Omit<GatewayEntry, 'health' | 'revoked'>[],
-    private readonly random: () => number = Math.random,
+    private readonly random: RandomIndex = secureRandomIndex,
   ) {}
 
   list(health: ReadonlyMap<string, Health>): Promise<Gateways> {

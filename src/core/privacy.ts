@@ -13,7 +13,7 @@ import { TransportDownError } from '../net/errors';
 import { runLeakCheck, type LeakPolicy } from '../net/leak-check';
 import { Socks5Transport, validateSocks5Config } from '../net/socks5';
 import { TorTransport } from '../net/tor';
-import type { Transport } from '../net/transport';
+import type { Hop, Transport } from '../net/transport';
 import { VpnTransport } from '../net/vpn';
 import { listTunnelInterfaces } from '../net/vpn-interfaces';
 import { WHO_SEES_WHAT } from '../net/who-sees-what';
@@ -35,15 +35,16 @@ export interface PrivacyState {
 
 type PrivacyOps = Pick<Handlers, 'modeGet' | 'modeSet' | 'whoSeesWhat' | 'vpnInterfaces' | 'torStatus' | 'torSetBridges' | 'torNewIdentity' | 'leakCheck' | 'connections'>;
 
-/** A transport that refuses everything: what is in force when the chosen mode could not be set up. */
-class ClosedTransport extends DirectTransport {
+/** The chosen mode when it could not be set up: it refuses every connection (never a fallback), saying why. */
+class ClosedTransport implements Transport {
   constructor(
-    readonly closedMode: ModeSettings['mode'],
+    readonly mode: ModeSettings['mode'],
     private readonly why: string,
-  ) {
-    super();
+  ) {}
+  firstHop(): Hop {
+    return { kind: this.mode === 'socks5' ? 'proxy' : this.mode === 'vpn' ? 'tunnel' : this.mode === 'tor' ? 'tor' : 'direct', host: '', port: 0 };
   }
-  override connect(): Promise<never> {
+  connect(): Promise<never> {
     return Promise.reject(new TransportDownError(this.why));
   }
 }

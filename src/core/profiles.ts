@@ -42,9 +42,8 @@ export function nicknameOf(vcard: string | null): string | undefined {
   return undefined;
 }
 
-/** The contact's cached picture as a data: URL (the renderer's CSP allows data: images), or null. */
-export function avatarUrl(store: Store, accountId: number, jid: string): string | null {
-  const hash = store.contacts.get(accountId, jid)?.avatarHash ?? null;
+/** A cached picture (by its hash) as a data: URL (the renderer's CSP allows data: images), or null. */
+export function avatarOf(store: Store, hash: string | null): string | null {
   const a = hash === null ? undefined : store.contacts.avatar(hash);
   return a === undefined || !TYPES.has(a.mime) ? null : `data:${a.mime};base64,${a.data.toString('base64')}`;
 }

@@ -34,13 +34,17 @@ export interface PickOptions {
   mode?: ModeId;
 }
 
+/** The rule over any list of usable (not revoked) gateways: the ones known up if there are any, else the unknown ones. */
+export function healthiest<T>(usable: readonly T[], state: (g: T) => GatewayHealth): T[] {
+  const up = usable.filter((g) => state(g) === 'up');
+  return up.length > 0 ? up : usable.filter((g) => state(g) === 'unknown');
+}
+
 /** The gateways `pickGateway` chooses among, in directory order (see the rule in the file comment). */
 export function healthyGateways(document: DirectoryDocument, health: ReadonlyMap<string, GatewayHealth>, o: PickOptions = {}): Gateway[] {
   const revoked = new Set(document.revocations.gateways.map((r) => r.domain));
   const usable = document.gateways.filter((g) => !revoked.has(g.domain) && (o.mode === undefined || endpointsFor(g, o.mode).length > 0));
-  const state = (g: Gateway): GatewayHealth => health.get(g.domain) ?? 'unknown';
-  const up = usable.filter((g) => state(g) === 'up');
-  return up.length > 0 ? up : usable.filter((g) => state(g) === 'unknown');
+  return healthiest(usable, (g) => health.get(g.domain) ?? 'unknown');
 }
 
 /** One gateway, uniformly at random among the healthy ones. Throws NoGatewayError if there is none. */

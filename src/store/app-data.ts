@@ -122,36 +122,54 @@ export class Settings {
   }
 }
 
+type SummaryRow = { id: number; account_id: number; peer_jid: string; unread: number; draft: string | null; last_time: number | null; created_at: number };
+
 export class ChatSummaries {
   private readonly listStmt;
+  private readonly oneStmt;
   private readonly lastStmt;
   private readonly markReadStmt;
 
   constructor(db: Db) {
-    // Newest activity first; the unread count uses the partial index messages_unread.
-    this.listStmt = db.prepare<[], { id: number; account_id: number; peer_jid: string; unread: number; draft: string | null; last_time: number | null; created_at: number }>(
-      `SELECT c.id, c.account_id, c.peer_jid, c.created_at,
+    // The unread count uses the partial index messages_unread.
+    const select = `SELECT c.id, c.account_id, c.peer_jid, c.created_at,
               (SELECT count(*) FROM messages m WHERE m.conversation_id = c.id AND m.direction = 'in' AND m.state < 4) AS unread,
               (SELECT d.text FROM drafts d WHERE d.conversation_id = c.id) AS draft,
               (SELECT max(m.time) FROM messages m WHERE m.conversation_id = c.id) AS last_time
-         FROM conversations c
-        ORDER BY coalesce(last_time, c.created_at) DESC, c.id DESC`,
-    );
+         FROM conversations c`;
+    // Newest activity first.
+    this.listStmt = db.prepare<[], SummaryRow>(`${select} ORDER BY coalesce(last_time, c.created_at) DESC, c.id DESC`);
+    this.oneStmt = db.prepare<[number], SummaryRow>(`${select} WHERE c.id = ?`);
     this.lastStmt = db.prepare<[number], MessageRow>('SELECT * FROM messages WHERE conversation_id = ? ORDER BY time DESC, seq DESC LIMIT 1');
-    this.markReadStmt = db.prepare<[number], { id: string }>(
-      "UPDATE messages SET state = 4 WHERE conversation_id = ? AND direction = 'in' AND state < 4 RETURNING id",
+    this.markReadStmt = db.prepare<[number], { id: string; time: number; seq: number }>(
+      "UPDATE messages SET state = 4 WHERE conversation_id = ? AND direction = 'in' AND state < 4 RETURNING id, time, seq",
     );
   }
 
   list(): ChatSummary[] {
-    return this.listStmt.all().map((r) => {
-      const last = this.lastStmt.get(r.id);
-      return { conversationId: r.id, accountId: r.account_id, peerJid: r.peer_jid, last: last === undefined ? undefined : toMessage(last), unread: r.unread, draft: r.draft ?? '' };
-    });
+    return this.listStmt.all().map((r) => this.summary(r));
   }
 
-  /** Marks every incoming message of the conversation read; returns their ids (for the XEP-0333 marker). */
-  markRead(conversationId: number): string[] {
-    return this.markReadStmt.all(conversationId).map((r) => r.id);
+  /** One conversation's summary, or undefined when there is no such conversation. */
+  get(conversationId: number): ChatSummary | undefined {
+    const row = this.oneStmt.get(conversationId);
+    return row === undefined ? undefined : this.summary(row);
+  }
+
+  /**
+   * Marks every incoming message of the conversation read; returns the id of the newest of them (the one a XEP-0333
+   * <displayed/> names: it stands for all before it), or undefined when none was unread.
+   */
+  markRead(conversationId: number): string | undefined {
+    let newest: { id: string; time: number; seq: number } | undefined;
+    for (const r of this.markReadStmt.all(conversationId)) {
+      if (newest === undefined || r.time > newest.time || (r.time === newest.time && r.seq > newest.seq)) newest = r;
+    }
+    return newest?.id;
+  }
+
+  private summary(r: SummaryRow): ChatSummary {
+    const last = this.lastStmt.get(r.id);
+    return { conversationId: r.id, accountId: r.account_id, peerJid: r.peer_jid, last: last === undefined ? undefined : toMessage(last), unread: r.unread, draft: r.draft ?? '' };
   }
 }
