@@ -22,6 +22,7 @@ import { OwnedTor } from '../tor/owned-tor';
 import type { ConnectionAssist, TorState } from '../tor/provider';
 import { torVersionStatus } from '../tor/version';
 import type { CoreContext } from './core';
+import { accountKeyOf } from './session';
 
 export interface PrivacyState {
   settings: ModeSettings;
@@ -212,7 +213,7 @@ export function privacyHandlers(ctx: CoreContext): { handlers: PrivacyOps; resto
       return { supported: true, ok: result.ok, checked: result.sockets.length, leaks, ...(dns === null ? {} : { note: `${String(dns)} local name look-ups since the mode started.` }) };
     },
     connections: async (): Promise<Connections> => {
-      const labels = new Map([...ctx.sessions.keys()].map((id) => [`account-${String(id)}`, `Account ${String(id)}`]));
+      const labels = new Map([...ctx.sessions.keys()].map((id) => [accountKeyOf(id), `Account ${String(id)}`]));
       const connections = ctx.registry.snapshot().map((c) => ({
         id: c.id,
         purpose: c.purpose,

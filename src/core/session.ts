@@ -66,6 +66,11 @@ export interface SessionEvents {
 /** The PEP nodes whose changes refresh a contact's profile: XEP-0084 avatar metadata, XEP-0292 vCard4. */
 const PROFILE_NODES = [NS_AVATAR_METADATA, 'urn:xmpp:vcard4'];
 
+/** The account's opaque key: its Tor isolation and its name in the connections registry (never its JID). */
+export function accountKeyOf(accountId: number): string {
+  return `account-${String(accountId)}`;
+}
+
 class StoreCursor implements MamCursorStore {
   constructor(
     private readonly store: Store,
@@ -109,7 +114,7 @@ export class AccountSession extends EventEmitter<SessionEvents> {
       ...(options.endpoints.length > 1 ? { endpoints: options.endpoints.map((e) => ({ host: e.host, port: e.port, kind: e.kind })) } : {}),
       transport: options.transport,
       // Opaque: keeps the account on its own Tor circuits and names it in the connections list without its JID.
-      accountKey: `account-${String(accountId)}`,
+      accountKey: accountKeyOf(accountId),
       ...(options.ca === undefined ? {} : { ca: options.ca }),
       ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
       ...(options.backoff === undefined ? {} : { backoff: options.backoff }),
